@@ -1,0 +1,47 @@
+# Every target sets up its own virtual environment first, so a fresh clone needs only python3.11.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: help install demo test lint types pytest bench index clean
+
+help:
+	@echo "make demo   set up, then answer support questions on the bundled catalog"
+	@echo "make test   set up, then run every gate: ruff, mypy --strict, pytest with coverage"
+	@echo "make bench  set up, then measure residency side by side with its peers"
+	@echo "make index  regenerate the name index from pycountry"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements/dev.txt -e '.[cli,test]' ruff mypy
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	@$(BIN)/python scripts/demo.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests scripts benchmarks
+	$(BIN)/ruff format --check src tests scripts benchmarks
+
+types: $(STAMP)
+	$(BIN)/mypy src tests
+
+pytest: $(STAMP)
+	$(BIN)/pytest --cov --cov-report=term
+
+test: lint types pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+index: $(STAMP)
+	$(BIN)/python scripts/build_name_index.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .coverage build dist

@@ -1,0 +1,1 @@
+"""residency: where a customer's data lives, whether it may move, and who can see it."""

@@ -1,0 +1,174 @@
+"""The exceptions of residency: one tree, every leaf also a builtin.
+
+A residency library that guesses is dangerous, so every question it cannot answer for sure
+ends in one of these, with fields that say why, never in a silent default::
+
+    ResidencyError
+    ├── LocationError (ValueError)             the input does not name one assignable place
+    │   ├── InvalidLocation (TypeError)        empty, overlong, control characters, not a str
+    │   ├── UnknownLocation (LookupError)      fits no country; .suggestions
+    │   ├── AmbiguousLocation (LookupError)    fits several countries; .candidates
+    │   └── UnassignedLocation (LookupError)   a country the catalog leaves unassigned
+    ├── UnknownDataCenter (LookupError)        an id the catalog does not hold; .data_center
+    ├── NoEligibleDataCenter (LookupError)     no data center of the region meets a constraint
+    ├── CatalogError (ValueError)              an invalid catalog; .problems lists every one
+    ├── InvalidTime (ValueError)               a naive datetime or an unreadable time
+    └── TransferDenied (PermissionError)       enforce_transfer refused a move; .decision
+
+Catch ``ResidencyError`` for all of them, or the builtin a caller already handles:
+
+>>> from residency import resolve_location
+>>> try:
+...     resolve_location("Korea")
+... except LookupError as error:
+...     print(type(error).__name__, error.candidates)
+AmbiguousLocation ('KP', 'KR')
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+__all__ = [
+    "AmbiguousLocation",
+    "CatalogError",
+    "InvalidLocation",
+    "InvalidTime",
+    "LocationError",
+    "NoEligibleDataCenter",
+    "Problem",
+    "ResidencyError",
+    "TransferDenied",
+    "UnassignedLocation",
+    "UnknownDataCenter",
+    "UnknownLocation",
+]
+
+
+class ResidencyError(Exception):
+    """The base of every error residency raises on purpose."""
+
+
+class LocationError(ResidencyError, ValueError):
+    """The input does not name exactly one place that the catalog assigns."""
+
+    def __init__(self, message: str, *, value: object = None) -> None:
+        super().__init__(message)
+        self.value = value
+        """The input as given (truncated when it was too long to keep)."""
+
+
+class InvalidLocation(LocationError, TypeError):
+    """The input cannot be a location at all: empty, overlong, control characters, not a str."""
+
+
+class UnknownLocation(LocationError, LookupError):
+    """The input fits no country; ``suggestions`` holds close names, never a guess."""
+
+    def __init__(
+        self, message: str, *, value: object = None, suggestions: Iterable[str] = ()
+    ) -> None:
+        super().__init__(message, value=value)
+        self.suggestions: tuple[str, ...] = tuple(suggestions)
+        """Close known names, for a human to choose from; empty when nothing is close."""
+
+
+class AmbiguousLocation(LocationError, LookupError):
+    """The input fits several countries; ``candidates`` lists their alpha-2 codes."""
+
+    def __init__(self, message: str, *, value: object = None, candidates: Iterable[str]) -> None:
+        super().__init__(message, value=value)
+        self.candidates: tuple[str, ...] = tuple(sorted(candidates))
+        """The alpha-2 codes the input could mean, sorted."""
+
+
+class UnassignedLocation(LocationError, LookupError):
+    """The catalog deliberately assigns the country to no region (Antarctica in the default)."""
+
+    def __init__(self, message: str, *, value: object = None, country: str, catalog: str) -> None:
+        super().__init__(message, value=value)
+        self.country = country
+        """The alpha-2 code of the unassigned country."""
+        self.catalog = catalog
+        """The id of the catalog that leaves it unassigned."""
+
+
+class UnknownDataCenter(ResidencyError, LookupError):
+    """A data center id that the catalog does not hold."""
+
+    def __init__(self, data_center: object, *, catalog: str, known: Iterable[str]) -> None:
+        self.data_center = data_center
+        """The id as given."""
+        self.catalog = catalog
+        """The id of the catalog that was asked."""
+        self.known: tuple[str, ...] = tuple(known)
+        """The data center ids the catalog does hold."""
+        super().__init__(
+            f"{data_center!r} is not a data center of catalog {catalog!r}; "
+            f"known: {', '.join(self.known)}"
+        )
+
+
+class NoEligibleDataCenter(ResidencyError, LookupError):
+    """No data center of the customer's region meets a placement constraint.
+
+    Residency never falls back to another region to satisfy a constraint.
+    """
+
+    def __init__(self, message: str, *, region: str, constraint: object) -> None:
+        super().__init__(message)
+        self.region = region
+        """The region whose data centers were considered."""
+        self.constraint = constraint
+        """The constraint that none of them met."""
+
+
+@attrs.frozen
+class Problem:
+    """One problem of an invalid catalog or agreements file."""
+
+    path: str
+    """Where the problem is, as a dotted path into the document (``data_centers[2].region``)."""
+    message: str
+    """What is wrong there."""
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class CatalogError(ResidencyError, ValueError):
+    """A catalog (or agreements) document is invalid; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: Iterable[Problem], *, source: str | None = None) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        """Every problem found, in document order; never empty."""
+        self.source = source
+        """The file the document came from, when it came from a file."""
+        where = f"{source}: " if source else ""
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        listed = "; ".join(str(problem) for problem in self.problems)
+        super().__init__(f"{where}{count} {noun}: {listed}")
+
+
+class InvalidTime(ResidencyError, ValueError):
+    """A time that residency cannot place on the timeline: naive, or not a time at all."""
+
+    def __init__(self, message: str, *, value: object = None) -> None:
+        super().__init__(message)
+        self.value = value
+        """The value as given."""
+
+
+class TransferDenied(ResidencyError, PermissionError):
+    """``enforce_transfer`` refused a move; ``decision`` says why."""
+
+    def __init__(self, decision: Any) -> None:  # noqa: ANN401 - a TransferDecision; kept loose to avoid an import cycle
+        self.decision = decision
+        """The ``TransferDecision`` that denied the move."""
+        super().__init__(decision.reason)
