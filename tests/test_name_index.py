@@ -1,0 +1,218 @@
+"""The generated data files: current, complete, and never naming a wrong country."""
+
+from __future__ import annotations
+
+import doctest
+import importlib.util
+import json
+import tomllib
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pycountry
+import pytest
+
+from residency import _data
+from residency._normalize import normalize
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "build_name_index.py"
+
+
+def _load_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("build_name_index", SCRIPT)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build_name_index = _load_script()
+
+
+def _json(name: str) -> Any:  # noqa: ANN401 - the shape is the file's
+    return json.loads(_data.read_bytes(name))
+
+
+def _toml(name: str) -> dict[str, Any]:
+    return tomllib.loads(_data.read_bytes(name).decode("utf-8"))
+
+
+def _english_names() -> list[object]:
+    rows: list[object] = []
+    for country in pycountry.countries:
+        for attribute in ("name", "official_name", "common_name"):
+            name = getattr(country, attribute, None)
+            if name:
+                rows.append(pytest.param(country.alpha_2, name, id=f"{country.alpha_2}:{name}"))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def names() -> dict[str, set[str]]:
+    """Map every key of names.json to the set of countries it may mean."""
+    document = _json("names.json")
+    keys: dict[str, set[str]] = {
+        key: {country} for country, listed in document["names"].items() for key in listed
+    }
+    for key, countries in document["ambiguous"].items():
+        keys[key] = set(countries)
+    return keys
+
+
+@pytest.mark.slow
+def test_generated_files_are_current() -> None:
+    """The committed data files are exactly what the build script produces now."""
+    built = build_name_index.build()
+    assert set(built) == {"countries.json", "names.json", "subdivisions.json"}
+    stale = [name for name, content in built.items() if _data.read_bytes(name) != content]
+    assert not stale, f"stale: {stale}; run make index"
+
+
+@pytest.mark.parametrize("name", ["countries.json", "names.json", "subdivisions.json"])
+def test_headers_name_source_and_generator(name: str) -> None:
+    """Each generated file names the pycountry version and the script that wrote it."""
+    document = _json(name)
+    assert document["pycountry"] == version("pycountry")
+    assert document["generator"] == "scripts/build_name_index.py"
+
+
+@pytest.mark.parametrize("name", ["countries.json", "names.json", "subdivisions.json"])
+def test_files_are_compact_and_sorted(name: str) -> None:
+    """Each generated file is compact, key-sorted UTF-8 JSON on one line."""
+    content = _data.read_bytes(name)
+    document = json.loads(content)
+    compact = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    assert content == (compact + "\n").encode("utf-8")
+
+
+def test_names_file_stays_small() -> None:
+    """The name index stays under 1.5 MB, so its first load stays fast."""
+    assert len(_data.read_bytes("names.json")) < 1_500_000
+
+
+def test_every_country_has_its_codes_and_names() -> None:
+    """countries.json holds every ISO 3166-1 country plus XK with its codes and names."""
+    rows = {row[0]: row for row in _json("countries.json")["countries"]}
+    assert set(rows) == {country.alpha_2 for country in pycountry.countries} | {"XK"}
+    for country in pycountry.countries:
+        assert rows[country.alpha_2] == [
+            country.alpha_2,
+            country.alpha_3,
+            country.numeric,
+            country.name,
+            getattr(country, "official_name", None),
+            getattr(country, "common_name", None),
+        ]
+    assert rows["XK"][:4] == ["XK", "XKX", None, "Kosovo"]
+
+
+@pytest.mark.parametrize(("code", "name"), _english_names())
+def test_english_names_never_name_another_country(
+    code: str, name: str, names: dict[str, set[str]]
+) -> None:
+    """Every English name of every country maps to that country, or to a list that holds it."""
+    assert code in names[normalize(name)]
+
+
+def test_translation_errors_lose_to_english(names: dict[str, set[str]]) -> None:
+    """A translation file that calls Malaysia "Mexico" does not move Mexico."""
+    assert names[normalize("Mexico")] == {"MX"}
+    assert names[normalize("Malaysia")] == {"MY"}
+
+
+def test_no_name_reads_as_another_countrys_code(names: dict[str, set[str]]) -> None:
+    """No two- or three-letter key means a country other than the one with that code."""
+    meanings = {}
+    for row in _json("countries.json")["countries"]:
+        meanings[row[0].casefold()] = row[0]
+        meanings[row[1].casefold()] = row[0]
+    meanings |= {
+        code.casefold(): country for code, country in _json("countries.json")["codes"].items()
+    }
+    for key, countries in names.items():
+        if key in meanings:
+            assert countries == {meanings[key]}, key
+
+
+def test_not_countries_are_not_names(names: dict[str, set[str]]) -> None:
+    """The places listed as not countries (continents, unions) are not keys of the index."""
+    not_countries = _json("names.json")["not_countries"]
+    assert normalize("châu Âu") in not_countries
+    assert not set(not_countries) & set(names)
+
+
+def test_every_subdivision_is_listed() -> None:
+    """subdivisions.json holds every ISO 3166-2 code pycountry knows, grouped by country."""
+    grouped = _json("subdivisions.json")["subdivisions"]
+    listed = {f"{country}-{suffix}" for country, suffixes in grouped.items() for suffix in suffixes}
+    assert listed == {subdivision.code for subdivision in pycountry.subdivisions}
+
+
+def test_territory_table_matches_its_source() -> None:
+    """The generated territory table is the curated one, each entry naming a known country."""
+    curated = _toml("territories.toml")["territories"]
+    generated = _json("subdivisions.json")["territories"]
+    assert generated == {code: entry["country"] for code, entry in curated.items()}
+    codes = {country.alpha_2 for country in pycountry.countries}
+    assert set(generated.values()) <= codes
+
+
+@pytest.mark.parametrize("code", ["US-GA", "IN-TN", "GN-ML", "NG-NI", "BE-WLX", "GB-ENG"])
+def test_a_code_suffix_is_not_a_country(code: str) -> None:
+    """Subdivisions whose suffix or name is a country code or name are not in the table."""
+    assert code not in _json("subdivisions.json")["territories"]
+
+
+@pytest.mark.parametrize("name", ["aliases.toml", "territories.toml"])
+def test_curated_files_say_where_they_come_from(name: str) -> None:
+    """Each curated file has a source and a version, and each entry a note."""
+    document = _toml(name)
+    assert document["meta"]["source"]
+    assert document["meta"]["version"]
+    sections = [value for key, value in document.items() if key not in {"meta", "countries"}]
+    sections += [{"": value} for value in document.get("countries", {}).values()]
+    for section in sections:
+        for key, entry in section.items():
+            assert entry.get("note"), f"{name}: {key!r} has no note"
+
+
+def test_source_document_names() -> None:
+    """The place names of the source document are in the index, and Europe is not a country."""
+    document = _json("names.json")
+    assert normalize("Hoa Kỳ") in document["names"]["US"]
+    assert normalize("Anh Quốc") in document["names"]["GB"]
+    assert normalize("châu Âu") in document["not_countries"]
+
+
+def test_build_refuses_a_clashing_alias(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build stops when a curated alias would pick one country of an ambiguous name."""
+    real = build_name_index._read_toml
+
+    def patched(name: str) -> dict[str, Any]:
+        document: dict[str, Any] = real(name)
+        if name == "aliases.toml":
+            document["aliases"]["Guinea"] = {"country": "PG", "note": "wrong on purpose"}
+        return document
+
+    monkeypatch.setattr(build_name_index, "_read_toml", patched)
+    with pytest.raises(build_name_index.BuildError, match="Guinea"):
+        build_name_index.build()
+
+
+def test_check_mode_reports_current_files(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--check`` exits 0 when the committed files are current."""
+    assert build_name_index.main(["--check"]) == 0
+    assert not capsys.readouterr().err
+
+
+def test_script_doctests() -> None:
+    """The examples in the build script's docstrings hold."""
+    failures, tried = doctest.testmod(build_name_index)
+    assert tried > 0
+    assert failures == 0
