@@ -1,1 +1,79 @@
-"""residency: where a customer's data lives, whether it may move, and who can see it."""
+"""residency: where a customer's data lives, whether it may move, and who can see it.
+
+>>> import residency
+>>> placement = residency.default_policy().assign("DE")
+>>> placement.region, placement.rule.id
+('EU', 'eu-eea')
+"""
+
+from __future__ import annotations
+
+from residency.catalog import (
+    Catalog,
+    DataCenter,
+    Provider,
+    Region,
+    Rule,
+    SubProcessor,
+    catalog_json_schema,
+)
+from residency.errors import (
+    AmbiguousLocation,
+    CatalogError,
+    InvalidAccount,
+    InvalidLocation,
+    InvalidTime,
+    LocationError,
+    NoEligibleDataCenter,
+    Problem,
+    ResidencyError,
+    TransferDenied,
+    UnassignedLocation,
+    UnknownDataCenter,
+    UnknownLocation,
+)
+from residency.locations import CountryCode, Location, resolve_location
+from residency.placement import Constraint, Placement
+from residency.policy import Policy, default_policy, load_policy
+
+__all__ = [
+    "AmbiguousLocation",
+    "Catalog",
+    "CatalogError",
+    "Constraint",
+    "CountryCode",
+    "DataCenter",
+    "InvalidAccount",
+    "InvalidLocation",
+    "InvalidTime",
+    "Location",
+    "LocationError",
+    "NoEligibleDataCenter",
+    "Placement",
+    "Policy",
+    "Problem",
+    "Provider",
+    "Region",
+    "ResidencyError",
+    "Rule",
+    "SubProcessor",
+    "TransferDenied",
+    "UnassignedLocation",
+    "UnknownDataCenter",
+    "UnknownLocation",
+    "catalog_json_schema",
+    "default_policy",
+    "load_policy",
+    "resolve_location",
+]
+
+
+def __getattr__(name: str) -> str:
+    # The version comes from the installed metadata, read only when asked for: importlib.metadata
+    # costs more at import than all of residency's own modules.
+    if name == "__version__":
+        from importlib.metadata import version  # noqa: PLC0415 - lazy by design
+
+        return version("residency")
+    message = f"module 'residency' has no attribute {name!r}"
+    raise AttributeError(message)

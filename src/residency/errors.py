@@ -9,6 +9,7 @@ ends in one of these, with fields that say why, never in a silent default::
     │   ├── UnknownLocation (LookupError)      fits no country; .suggestions
     │   ├── AmbiguousLocation (LookupError)    fits several countries; .candidates
     │   └── UnassignedLocation (LookupError)   a country the catalog leaves unassigned
+    ├── InvalidAccount (ValueError)            an account id that is not a non-empty str
     ├── UnknownDataCenter (LookupError)        an id the catalog does not hold; .data_center
     ├── NoEligibleDataCenter (LookupError)     no data center of the region meets a constraint
     ├── CatalogError (ValueError)              an invalid catalog; .problems lists every one
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AmbiguousLocation",
     "CatalogError",
+    "InvalidAccount",
     "InvalidLocation",
     "InvalidTime",
     "LocationError",
@@ -96,6 +98,15 @@ class UnassignedLocation(LocationError, LookupError):
         """The alpha-2 code of the unassigned country."""
         self.catalog = catalog
         """The id of the catalog that leaves it unassigned."""
+
+
+class InvalidAccount(ResidencyError, ValueError):
+    """An account id that is not a non-empty ``str``; residency never hashes anything else."""
+
+    def __init__(self, account_id: object) -> None:
+        self.account_id = account_id
+        """The account id as given."""
+        super().__init__(f"an account id is a non-empty str, not {account_id!r:.80}")
 
 
 class UnknownDataCenter(ResidencyError, LookupError):

@@ -1,0 +1,1 @@
+"""The data files of residency: the bundled catalog, country groups and name index."""

@@ -1,0 +1,264 @@
+"""The policy: one catalog, asked where data lives.
+
+:class:`Policy` is the facade that ties locations, rules and placement together. Build one
+over the bundled catalog with :func:`default_policy`, or over a catalog file with
+:func:`load_policy`.
+
+>>> from residency import default_policy
+>>> policy = default_policy()
+>>> placement = policy.assign("Hoa Kỳ")
+>>> placement.region, placement.rule.id, placement.primary.id
+('US', 'us', 'linode-us')
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from typing import TYPE_CHECKING, Any
+
+from residency import _data
+from residency.catalog import Catalog, catalog_from_mapping
+from residency.errors import CatalogError, InvalidAccount, Problem, UnassignedLocation
+from residency.groups import bundled_groups, parse_groups
+from residency.locations import Location, countries, resolve_location
+from residency.placement import Constraint, Placement, Ranker
+from residency.rules import Assignment, Segment, moment
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from datetime import datetime
+
+    from residency.catalog import DataCenter, Rule
+    from residency.groups import Group
+
+__all__ = ["Policy", "default_policy", "load_policy"]
+
+_CACHE_LIMIT = 4096
+"""How many distinct raw inputs a policy remembers per time segment before it starts over."""
+
+
+class _View:
+    """What a policy knows for one time segment: its rules, and the answers given so far."""
+
+    __slots__ = ("by_input", "by_order", "expires", "segment")
+
+    def __init__(self, segment: Segment) -> None:
+        self.segment = segment
+        self.expires = segment.end.timestamp() if segment.end else float("inf")
+        self.by_input: dict[object, Placement] = {}
+        self.by_order: dict[tuple[str, tuple[int, ...]], Placement] = {}
+
+
+class Policy:
+    """A catalog ready to answer: where data lives, and in which data centers."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        """Prepare ``catalog``, which must be complete and checked (see :func:`load_policy`)."""
+        self.catalog = catalog
+        """The catalog this policy answers from."""
+        self.assignment = Assignment(catalog.rules, catalog.groups, countries())
+        """The catalog's rules, evaluated over time."""
+        self._unassigned = {entry.country: entry.reason for entry in catalog.unassigned}
+        self._rankers = {
+            region.id: Ranker(catalog.data_centers_in(region.id)) for region in catalog.regions
+        }
+        self._views: dict[int, _View] = {}
+        self._now: _View | None = None
+
+    def __repr__(self) -> str:
+        return f"<Policy catalog={self.catalog.id!r}>"
+
+    # --- time -------------------------------------------------------------------------------
+
+    def _view(self, at: object) -> _View:
+        if at is None:
+            view = self._now
+            if view is not None and time.time() < view.expires:
+                return view
+            view = self._now = self._view_at(moment(None))
+            return view
+        return self._view_at(moment(at))
+
+    def _view_at(self, at: datetime) -> _View:
+        segment = self.assignment.segment_at(at)
+        key = id(segment)
+        view = self._views.get(key)
+        if view is None or view.segment is not segment:
+            view = self._views[key] = _View(segment)
+        return view
+
+    # --- assignment -------------------------------------------------------------------------
+
+    def assign(
+        self,
+        location: object,
+        *,
+        account_id: str | None = None,
+        at: datetime | None = None,
+        constraint: Constraint | None = None,
+    ) -> Placement:
+        """Return where the data of a customer at ``location`` lives.
+
+        ``location`` is a :class:`~residency.locations.Location` or anything
+        :func:`~residency.resolve_location` takes. With ``account_id`` the data centers come in
+        that account's stable order; ``at`` (an aware datetime, now by default) is the moment the
+        answer is for; ``constraint`` keeps only the data centers that meet it.
+
+        Raises:
+            LocationError: ``location`` is invalid, unknown, ambiguous or unassigned.
+            InvalidTime: ``at`` is naive or not a datetime.
+            NoEligibleDataCenter: no data center of the region meets ``constraint``.
+        """
+        view = self._view(at)
+        if account_id is None and constraint is None:
+            try:
+                return view.by_input[location]
+            except (KeyError, TypeError):  # not seen yet, or unhashable (resolution says why)
+                pass
+            placement = self._place(view, resolve_location(location))
+            if len(view.by_input) >= _CACHE_LIMIT:
+                view.by_input.clear()
+            view.by_input[location] = placement
+            return placement
+        placement = self._place(view, resolve_location(location))
+        if account_id is not None:
+            placement = self._ordered(view, placement, account_id)
+        if constraint is not None:
+            kept = constraint.apply(placement.region, placement.data_centers)
+            placement = Placement(
+                placement.location, placement.region, kept, placement.rule, placement.catalog
+            )
+        return placement
+
+    def _place(self, view: _View, location: Location) -> Placement:
+        placement = view.by_input.get(location)
+        if placement is not None:
+            return placement
+        rule = self._rule(view.segment, location)
+        placement = Placement(
+            location=location,
+            region=rule.region,
+            data_centers=self.catalog.data_centers_in(rule.region),
+            rule=rule,
+            catalog=self.catalog.id,
+        )
+        view.by_input[location] = placement
+        return placement
+
+    def _rule(self, segment: Segment, location: Location) -> Rule:
+        rule = segment.rules.get(location.country)
+        if rule is not None:
+            return rule
+        reason = self._unassigned.get(location.country, "no rule of the catalog covers it")
+        message = (
+            f"{location.country} is not assigned to any region by catalog "
+            f"{self.catalog.id!r}: {reason}"
+        )
+        raise UnassignedLocation(
+            message, value=location, country=location.country, catalog=self.catalog.id
+        )
+
+    def _ordered(self, view: _View, placement: Placement, account_id: object) -> Placement:
+        if not isinstance(account_id, str) or not account_id:
+            raise InvalidAccount(account_id)
+        order = self._rankers[placement.region].order(account_id)
+        key = (placement.location, order)
+        ordered = view.by_order.get(key)  # type: ignore[arg-type]
+        if ordered is None:
+            base = placement.data_centers
+            ordered = Placement(
+                placement.location,
+                placement.region,
+                tuple(base[index] for index in order),
+                placement.rule,
+                placement.catalog,
+            )
+            if len(view.by_order) >= _CACHE_LIMIT:
+                view.by_order.clear()
+            view.by_order[key] = ordered  # type: ignore[index]
+        return ordered
+
+    def assign_many(
+        self,
+        locations: Iterable[object],
+        *,
+        account_ids: Iterable[str] | None = None,
+        at: datetime | None = None,
+    ) -> list[Placement]:
+        """Return one placement per location, for large batches; the first bad input raises.
+
+        ``account_ids``, when given, runs parallel to ``locations`` and must be as long.
+        """
+        if account_ids is None:
+            return [self.assign(location, at=at) for location in locations]
+        return [
+            self.assign(location, account_id=account_id, at=at)
+            for location, account_id in zip(locations, account_ids, strict=True)
+        ]
+
+    def region_of(self, location: object, *, at: datetime | None = None) -> str:
+        """Return the id of the region ``location`` is assigned to."""
+        return self.assign(location, at=at).region
+
+    def data_center(self, data_center_id: object) -> DataCenter:
+        """Return the catalog's data center ``data_center_id``, or raise ``UnknownDataCenter``."""
+        return self.catalog.data_center(data_center_id)
+
+    def clear_caches(self) -> None:
+        """Forget every remembered answer; the next questions are answered afresh."""
+        self._views.clear()
+        self._now = None
+
+
+# --- building policies ----------------------------------------------------------------------
+
+
+def _policy_from_mapping(
+    data: Mapping[str, Any], *, source: str | None, extra_groups: Mapping[str, Any] | None = None
+) -> Policy:
+    known = countries()
+    groups: dict[str, Group] = dict(bundled_groups())
+    problems: list[Problem] = []
+    if extra_groups:
+        own, group_problems = parse_groups(
+            extra_groups, known_countries=known, path="groups", available=bundled_groups()
+        )
+        problems.extend(group_problems)
+        for group_id in sorted(own.keys() & groups.keys()):
+            message = f"group {group_id!r} is already a bundled group"
+            problems.append(Problem(f"groups.{group_id}", message))
+        groups.update(own)
+    catalog, catalog_problems = catalog_from_mapping(data, groups=groups, known_countries=known)
+    problems.extend(catalog_problems)
+    if catalog is None or problems:
+        raise CatalogError(problems, source=source)
+    policy = Policy(catalog)
+    coverage = policy.assignment.coverage_problems(entry.country for entry in catalog.unassigned)
+    if coverage:
+        raise CatalogError(coverage, source=source)
+    return policy
+
+
+@functools.cache
+def default_policy() -> Policy:
+    """Return the policy over the bundled catalog (built once per process).
+
+    The bundled file is trusted: the test suite checks it against the full file schema, so
+    this path skips the schema and its import cost.
+    """
+    data = _data.load_toml("catalog.toml")
+    return _policy_from_mapping(data, source="residency/data/catalog.toml")
+
+
+def load_policy(path: str | os.PathLike[str]) -> Policy:
+    """Return a policy over the catalog file at ``path`` (TOML or JSON).
+
+    The file is checked against the catalog schema, then every reference in it; all problems
+    are reported at once in one :class:`~residency.errors.CatalogError`.
+    """
+    from residency import _schema  # noqa: PLC0415 - pydantic loads only for files
+
+    data = _schema.read_catalog(os.fspath(path))
+    return _policy_from_mapping(data, source=str(path), extra_groups=data.get("groups"))

@@ -1,0 +1,109 @@
+"""The public surface: exported names, the exception tree, and what importing costs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import residency
+from residency import errors
+
+EXPORTED = [
+    "AmbiguousLocation",
+    "Catalog",
+    "CatalogError",
+    "Constraint",
+    "CountryCode",
+    "DataCenter",
+    "InvalidAccount",
+    "InvalidLocation",
+    "InvalidTime",
+    "Location",
+    "LocationError",
+    "NoEligibleDataCenter",
+    "Placement",
+    "Policy",
+    "Problem",
+    "Provider",
+    "Region",
+    "ResidencyError",
+    "Rule",
+    "SubProcessor",
+    "TransferDenied",
+    "UnassignedLocation",
+    "UnknownDataCenter",
+    "UnknownLocation",
+    "catalog_json_schema",
+    "default_policy",
+    "load_policy",
+    "resolve_location",
+]
+
+
+def test_exported_names() -> None:
+    """The package exports exactly the pinned public names, each of them defined."""
+    assert sorted(residency.__all__) == EXPORTED
+    for name in EXPORTED:
+        assert getattr(residency, name) is not None
+
+
+def test_version_is_read_from_metadata() -> None:
+    """The version comes from the installed metadata, and unknown attributes still fail."""
+    assert residency.__version__.count(".") >= 1
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = residency.nothing
+
+
+@pytest.mark.parametrize(
+    ("error", "bases"),
+    [
+        (errors.LocationError, (errors.ResidencyError, ValueError)),
+        (errors.InvalidLocation, (errors.LocationError, TypeError, ValueError)),
+        (errors.UnknownLocation, (errors.LocationError, LookupError)),
+        (errors.AmbiguousLocation, (errors.LocationError, LookupError)),
+        (errors.UnassignedLocation, (errors.LocationError, LookupError)),
+        (errors.InvalidAccount, (errors.ResidencyError, ValueError)),
+        (errors.UnknownDataCenter, (errors.ResidencyError, LookupError)),
+        (errors.NoEligibleDataCenter, (errors.ResidencyError, LookupError)),
+        (errors.CatalogError, (errors.ResidencyError, ValueError)),
+        (errors.InvalidTime, (errors.ResidencyError, ValueError)),
+        (errors.TransferDenied, (errors.ResidencyError, PermissionError)),
+    ],
+    ids=lambda value: value.__name__ if isinstance(value, type) else "",
+)
+def test_exception_tree(error: type[Exception], bases: tuple[type[Exception], ...]) -> None:
+    """Every error is a ResidencyError and also the builtin a caller would already catch."""
+    assert issubclass(error, bases)
+
+
+def test_exception_tree_is_drawn_in_the_module_docstring() -> None:
+    """The errors module's docstring draws every exception of the tree."""
+    doc = errors.__doc__ or ""
+    for name in errors.__all__:
+        if name != "Problem":
+            assert name in doc
+
+
+def test_catalog_error_lists_every_problem() -> None:
+    """A CatalogError keeps its problems and counts them in its message."""
+    error = errors.CatalogError(
+        [errors.Problem("regions[0]", "bad"), errors.Problem("", "worse")], source="c.toml"
+    )
+    assert str(error) == "c.toml: 2 problems: regions[0]: bad; worse"
+    assert len(error.problems) == 2
+
+
+def test_import_stays_light() -> None:
+    """Importing residency and assigning by code loads neither pydantic nor pycountry."""
+    script = (
+        "import sys, json, residency; residency.default_policy().assign('DE'); "
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'pydantic', 'pycountry', 'importlib_metadata', 'sqlite3'})))"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert json.loads(result.stdout) == []
