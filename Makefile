@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+CODE   := $(wildcard src tests scripts benchmarks)
 
 .PHONY: help install demo test lint types pytest bench index clean
 
@@ -26,8 +27,8 @@ demo: $(STAMP)
 	@$(BIN)/python scripts/demo.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests scripts benchmarks
-	$(BIN)/ruff format --check src tests scripts benchmarks
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 
 types: $(STAMP)
 	$(BIN)/mypy src tests
