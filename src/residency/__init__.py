@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from residency.agreements import Agreement, AgreementIndex, LegalBasis, load_agreements
 from residency.catalog import (
     Catalog,
     DataCenter,
@@ -18,9 +19,11 @@ from residency.catalog import (
     catalog_json_schema,
 )
 from residency.errors import (
+    AgreementConflict,
     AmbiguousLocation,
     CatalogError,
     InvalidAccount,
+    InvalidAgreement,
     InvalidLocation,
     InvalidTime,
     LocationError,
@@ -35,8 +38,12 @@ from residency.errors import (
 from residency.locations import CountryCode, Location, resolve_location
 from residency.placement import Constraint, Placement
 from residency.policy import Policy, default_policy, load_policy
+from residency.transfers import Mode, TransferBasis, TransferDecision
 
 __all__ = [
+    "Agreement",
+    "AgreementConflict",
+    "AgreementIndex",
     "AmbiguousLocation",
     "Catalog",
     "CatalogError",
@@ -44,10 +51,13 @@ __all__ = [
     "CountryCode",
     "DataCenter",
     "InvalidAccount",
+    "InvalidAgreement",
     "InvalidLocation",
     "InvalidTime",
+    "LegalBasis",
     "Location",
     "LocationError",
+    "Mode",
     "NoEligibleDataCenter",
     "Placement",
     "Policy",
@@ -57,12 +67,15 @@ __all__ = [
     "ResidencyError",
     "Rule",
     "SubProcessor",
+    "TransferBasis",
+    "TransferDecision",
     "TransferDenied",
     "UnassignedLocation",
     "UnknownDataCenter",
     "UnknownLocation",
     "catalog_json_schema",
     "default_policy",
+    "load_agreements",
     "load_policy",
     "resolve_location",
 ]

@@ -11,17 +11,24 @@ from __future__ import annotations
 import json
 import tomllib
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from residency.errors import CatalogError, Problem
+from residency.errors import CatalogError, InvalidAgreement, Problem
 
 if TYPE_CHECKING:
     import os
 
-__all__ = ["CatalogFile", "catalog_json_schema", "parse_document", "read_catalog", "validate"]
+__all__ = [
+    "AgreementsFile",
+    "CatalogFile",
+    "catalog_json_schema",
+    "parse_document",
+    "read_agreements",
+    "read_catalog",
+    "validate",
+]
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="An ISO 3166-1 alpha-2 code.")]
@@ -225,27 +232,82 @@ def parse_document(text: bytes, *, suffix: str, source: str) -> dict[str, Any]:
     return data
 
 
+def _problems(error: ValidationError) -> list[Problem]:
+    return [
+        Problem(_path(detail["loc"]), detail["msg"]) for detail in error.errors(include_url=False)
+    ]
+
+
 def validate(data: object, *, source: str | None = None) -> dict[str, Any]:
     """Check ``data`` against the catalog schema; return it normalised, or raise every problem."""
     try:
         model = CatalogFile.model_validate(data)
     except ValidationError as error:
-        problems = [
-            Problem(_path(detail["loc"]), detail["msg"])
-            for detail in error.errors(include_url=False)
-        ]
-        raise CatalogError(problems, source=source) from None
+        raise CatalogError(_problems(error), source=source) from None
     return model.model_dump(by_alias=True, exclude_none=True)
+
+
+def _suffix(source: str) -> str:
+    name = source.rsplit("/", 1)[-1]
+    return "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def _read(path: str | os.PathLike[str], source: str) -> bytes:
+    try:
+        with open(path, "rb") as file:  # noqa: PTH123 - the caller's path, str or PathLike
+            return file.read()
+    except OSError as error:
+        raise CatalogError([Problem("", f"cannot read: {error.strerror}")], source=source) from None
 
 
 def read_catalog(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read, parse and check the catalog file at ``path``."""
-    file = Path(path)
+    source = str(path)
+    data = parse_document(_read(path, source), suffix=_suffix(source), source=source)
+    return validate(data, source=source)
+
+
+# --- agreements files -----------------------------------------------------------------------
+
+Instant = Annotated[AwareDatetime, Field(strict=False, description="RFC 3339, with an offset.")]
+
+
+class AgreementModel(_Model):
+    """One agreement of an agreements file, in the field names of ``residency.Agreement``."""
+
+    id: Annotated[str, Field(min_length=1, max_length=200)]
+    account_id: Annotated[str, Field(min_length=1, max_length=200)]
+    destinations: Annotated[list[Id], Field(min_length=1)]
+    valid_from: Instant
+    valid_until: Instant | None = None
+    revoked_at: Instant | None = None
+    basis: Literal[
+        "customer-consent",
+        "standard-contractual-clauses",
+        "dpa-amendment",
+        "binding-corporate-rules",
+        "adequacy-decision",
+        "other",
+    ] = "customer-consent"
+    reference: Text = ""
+
+
+class AgreementsFile(_Model):
+    """An agreements file (TOML or JSON): a top-level ``agreements`` array."""
+
+    model_config = ConfigDict(title="residency agreements")
+
+    agreements: list[AgreementModel]
+
+
+def read_agreements(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Read, parse and check the agreements file at ``path``; return one mapping per agreement."""
+    source = str(path)
     try:
-        text = file.read_bytes()
-    except OSError as error:
-        raise CatalogError(
-            [Problem("", f"cannot read: {error.strerror}")], source=str(path)
-        ) from None
-    data = parse_document(text, suffix=file.suffix.lower(), source=str(path))
-    return validate(data, source=str(path))
+        data = parse_document(_read(path, source), suffix=_suffix(source), source=source)
+        model = AgreementsFile.model_validate(data)
+    except CatalogError as error:
+        raise InvalidAgreement(error.problems, source=source) from None
+    except ValidationError as error:
+        raise InvalidAgreement(_problems(error), source=source) from None
+    return [agreement.model_dump() for agreement in model.agreements]

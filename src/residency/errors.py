@@ -14,6 +14,8 @@ ends in one of these, with fields that say why, never in a silent default::
     ├── NoEligibleDataCenter (LookupError)     no data center of the region meets a constraint
     ├── CatalogError (ValueError)              an invalid catalog; .problems lists every one
     ├── InvalidTime (ValueError)               a naive datetime or an unreadable time
+    ├── InvalidAgreement (ValueError)          a malformed agreement or agreements file; .problems
+    ├── AgreementConflict (ValueError)         the store refuses: a duplicate id, an unknown one
     └── TransferDenied (PermissionError)       enforce_transfer refused a move; .decision
 
 Catch ``ResidencyError`` for all of them, or the builtin a caller already handles:
@@ -36,9 +38,11 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 __all__ = [
+    "AgreementConflict",
     "AmbiguousLocation",
     "CatalogError",
     "InvalidAccount",
+    "InvalidAgreement",
     "InvalidLocation",
     "InvalidTime",
     "LocationError",
@@ -174,6 +178,33 @@ class InvalidTime(ResidencyError, ValueError):
         super().__init__(message)
         self.value = value
         """The value as given."""
+
+
+class InvalidAgreement(ResidencyError, ValueError):
+    """An agreement (or agreements file) that cannot be used; ``problems`` lists every one."""
+
+    def __init__(
+        self, problems: Iterable[Problem], *, agreement: object = None, source: str | None = None
+    ) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        """Every problem found, in order; never empty."""
+        self.agreement = agreement
+        """The id of the agreement at fault, when one agreement is."""
+        self.source = source
+        """The file the agreements came from, when they came from a file."""
+        where = f"{source}: " if source else ""
+        which = f"agreement {agreement!r}: " if agreement is not None else ""
+        listed = "; ".join(str(problem) for problem in self.problems)
+        super().__init__(f"{where}{which}{listed}")
+
+
+class AgreementConflict(ResidencyError, ValueError):
+    """The agreement store refuses a change that would lose or overwrite what it holds."""
+
+    def __init__(self, message: str, *, agreement: str) -> None:
+        super().__init__(message)
+        self.agreement = agreement
+        """The id of the agreement concerned."""
 
 
 class TransferDenied(ResidencyError, PermissionError):

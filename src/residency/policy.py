@@ -20,16 +20,25 @@ from typing import TYPE_CHECKING, Any
 
 from residency import _data
 from residency.catalog import Catalog, catalog_from_mapping
-from residency.errors import CatalogError, InvalidAccount, Problem, UnassignedLocation
+from residency.errors import (
+    CatalogError,
+    InvalidAccount,
+    InvalidAgreement,
+    Problem,
+    TransferDenied,
+    UnassignedLocation,
+)
 from residency.groups import bundled_groups, parse_groups
 from residency.locations import Location, countries, resolve_location
 from residency.placement import Constraint, Placement, Ranker
 from residency.rules import Assignment, Segment, moment
+from residency.transfers import Mode, TransferDecision, decide, emit
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
     from datetime import datetime
 
+    from residency.agreements import Agreement, AgreementIndex
     from residency.catalog import DataCenter, Rule
     from residency.groups import Group
 
@@ -54,21 +63,35 @@ class _View:
 class Policy:
     """A catalog ready to answer: where data lives, and in which data centers."""
 
-    def __init__(self, catalog: Catalog) -> None:
-        """Prepare ``catalog``, which must be complete and checked (see :func:`load_policy`)."""
+    def __init__(self, catalog: Catalog, *, mode: Mode | str = Mode.ENFORCE) -> None:
+        """Prepare ``catalog``, which must be complete and checked (see :func:`load_policy`).
+
+        ``mode`` says what :meth:`enforce_transfer` does with a denial: ``"enforce"`` raises
+        :class:`~residency.errors.TransferDenied`, ``"audit"`` logs it and lets it through.
+        """
         self.catalog = catalog
         """The catalog this policy answers from."""
+        self.mode = Mode(mode)
+        """What :meth:`enforce_transfer` does with a denial."""
         self.assignment = Assignment(catalog.rules, catalog.groups, countries())
         """The catalog's rules, evaluated over time."""
         self._unassigned = {entry.country: entry.reason for entry in catalog.unassigned}
         self._rankers = {
             region.id: Ranker(catalog.data_centers_in(region.id)) for region in catalog.regions
         }
+        self._destinations = frozenset(self._rankers) | {dc.id for dc in catalog.data_centers}
         self._views: dict[int, _View] = {}
         self._now: _View | None = None
 
     def __repr__(self) -> str:
-        return f"<Policy catalog={self.catalog.id!r}>"
+        return f"<Policy catalog={self.catalog.id!r} mode={self.mode.value!r}>"
+
+    def with_mode(self, mode: Mode | str) -> Policy:
+        """Return a policy over the same catalog in ``mode`` (``"enforce"`` or ``"audit"``)."""
+        policy = Policy.__new__(Policy)
+        policy.__dict__.update(self.__dict__)
+        policy.mode = Mode(mode)
+        return policy
 
     # --- time -------------------------------------------------------------------------------
 
@@ -132,6 +155,12 @@ class Policy:
             )
         return placement
 
+    def _placed(self, view: _View, location: object) -> Placement:
+        try:
+            return view.by_input[location]
+        except (KeyError, TypeError):
+            return self._place(view, resolve_location(location))
+
     def _place(self, view: _View, location: Location) -> Placement:
         placement = view.by_input.get(location)
         if placement is not None:
@@ -161,9 +190,7 @@ class Policy:
         )
 
     def _ordered(self, view: _View, placement: Placement, account_id: object) -> Placement:
-        if not isinstance(account_id, str) or not account_id:
-            raise InvalidAccount(account_id)
-        order = self._rankers[placement.region].order(account_id)
+        order = self._rankers[placement.region].order(_account(account_id))
         key = (placement.location, order)
         ordered = view.by_order.get(key)  # type: ignore[arg-type]
         if ordered is None:
@@ -206,10 +233,105 @@ class Policy:
         """Return the catalog's data center ``data_center_id``, or raise ``UnknownDataCenter``."""
         return self.catalog.data_center(data_center_id)
 
+    # --- transfers --------------------------------------------------------------------------
+
+    def check_transfer(  # noqa: PLR0913 - the contract's signature
+        self,
+        location: object,
+        source: str,
+        target: str,
+        *,
+        account_id: str | None = None,
+        agreements: AgreementIndex | Iterable[Agreement] = (),
+        at: datetime | None = None,
+    ) -> TransferDecision:
+        """Decide whether a customer's data may move from data center ``source`` to ``target``.
+
+        Moving to a data center of the customer's home region is allowed; moving elsewhere only
+        under an agreement of ``account_id`` that covers the target (its region or the data
+        center) and is in force at ``at`` (an aware datetime; now by default). ``agreements``
+        is an :class:`~residency.agreements.AgreementIndex` (fast for many) or any iterable.
+
+        Raises:
+            LocationError: ``location`` is invalid, unknown, ambiguous or unassigned.
+            UnknownDataCenter: ``source`` or ``target`` is not a data center of the catalog.
+            InvalidAgreement: an agreement of the account names a place the catalog lacks.
+            InvalidTime: ``at`` is naive or not a datetime.
+        """
+        when = moment(at)
+        view = self._view_at(when)
+        placement = self._placed(view, location)
+        decision = decide(
+            location=placement.location,
+            region=placement.region,
+            rule=placement.rule,
+            source=self.catalog.data_center(source),
+            target=self.catalog.data_center(target),
+            account_id=None if account_id is None else _account(account_id),
+            agreements=agreements,
+            at=when,
+            catalog=self.catalog.id,
+            known_destinations=self._destinations,
+        )
+        emit(decision, mode=self.mode)
+        return decision
+
+    def enforce_transfer(  # noqa: PLR0913 - the contract's signature
+        self,
+        location: object,
+        source: str,
+        target: str,
+        *,
+        account_id: str | None = None,
+        agreements: AgreementIndex | Iterable[Agreement] = (),
+        at: datetime | None = None,
+    ) -> TransferDecision:
+        """Like :meth:`check_transfer`, but a denial raises :class:`~residency.TransferDenied`.
+
+        In audit mode (``policy.with_mode("audit")``) a denial is logged at WARNING on the
+        ``residency.decisions`` logger and the decision is returned instead.
+        """
+        decision = self.check_transfer(
+            location, source, target, account_id=account_id, agreements=agreements, at=at
+        )
+        if not decision.allowed:
+            emit(decision, mode=self.mode, enforced=True)
+            if self.mode is Mode.ENFORCE:
+                raise TransferDenied(decision)
+        return decision
+
+    def check_agreements(self, agreements: Iterable[Agreement]) -> AgreementIndex:
+        """Index ``agreements`` after checking that each destination is known to the catalog.
+
+        Raises:
+            InvalidAgreement: listing every unknown destination and duplicate id.
+        """
+        from residency.agreements import AgreementIndex  # noqa: PLC0415 - a cheap, lazy import
+
+        index = AgreementIndex(agreements)
+        problems = [
+            Problem(
+                f"{agreement.id}.destinations",
+                f"{destination!r} is neither a region nor a data center of catalog "
+                f"{self.catalog.id!r}",
+            )
+            for agreement in index
+            for destination in sorted(agreement.destinations - self._destinations)
+        ]
+        if problems:
+            raise InvalidAgreement(problems)
+        return index
+
     def clear_caches(self) -> None:
         """Forget every remembered answer; the next questions are answered afresh."""
         self._views.clear()
         self._now = None
+
+
+def _account(account_id: object) -> str:
+    if not isinstance(account_id, str) or not account_id:
+        raise InvalidAccount(account_id)
+    return account_id
 
 
 # --- building policies ----------------------------------------------------------------------

@@ -1,0 +1,260 @@
+"""Agreements: what a customer has agreed to about moving its data out of its region.
+
+The promise is that data stays in its region "unless the customer has agreed otherwise". An
+:class:`Agreement` records such a consent or contract for one account: where the data may go
+(region ids or data center ids), when (``valid_from`` inclusive, ``valid_until`` exclusive),
+whether it was revoked (``revoked_at``, exclusive), on what legal basis and under which
+reference. :class:`AgreementIndex` holds many agreements by account, so that a transfer check
+against a hundred thousand of them looks at one account's few.
+
+>>> from datetime import UTC, datetime
+>>> agreement = Agreement(
+...     id="agr-1",
+...     account_id="acme",
+...     destinations=["US"],
+...     valid_from=datetime(2026, 1, 1, tzinfo=UTC),
+...     basis="customer-consent",
+...     reference="ticket 4711",
+... )
+>>> agreement.in_force(datetime(2026, 6, 1, tzinfo=UTC))
+True
+>>> agreement.covers("US", "aws-us-west-1"), agreement.covers("APAC", "linode-sg")
+(True, False)
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from residency.errors import InvalidAgreement, InvalidTime, Problem
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Iterable, Iterator
+
+__all__ = ["Agreement", "AgreementIndex", "LegalBasis", "load_agreements"]
+
+
+class LegalBasis(enum.StrEnum):
+    """The legal ground on which data may leave its region."""
+
+    CUSTOMER_CONSENT = "customer-consent"
+    """The customer's explicit consent."""
+    STANDARD_CONTRACTUAL_CLAUSES = "standard-contractual-clauses"
+    """Standard contractual clauses (SCCs) signed with the customer."""
+    DPA_AMENDMENT = "dpa-amendment"
+    """An amendment to the customer's data processing agreement."""
+    BINDING_CORPORATE_RULES = "binding-corporate-rules"
+    """Binding corporate rules that cover the move."""
+    ADEQUACY_DECISION = "adequacy-decision"
+    """An adequacy decision for the destination, agreed with the customer."""
+    OTHER = "other"
+    """Another basis, which the reference must name."""
+
+
+def _basis(value: str) -> LegalBasis:
+    try:
+        return LegalBasis(value)
+    except ValueError:
+        known = ", ".join(member.value for member in LegalBasis)
+        message = f"{value!r} is not a legal basis; use one of {known}"
+        raise InvalidAgreement([Problem("basis", message)]) from None
+
+
+def _destinations(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str):  # a lone "US" would otherwise become {"U", "S"}
+        return frozenset((value,))
+    return frozenset(value)
+
+
+def _aware(name: str, value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, datetime):
+        message = f"{name} must be an aware datetime, not {type(value).__name__} {value!r:.60}"
+        raise InvalidTime(message, value=value)
+    if value.tzinfo is None or value.utcoffset() is None:
+        message = f"{name} is a naive datetime ({value}): give a timezone"
+        raise InvalidTime(message, value=value)
+
+
+@attrs.frozen
+class Agreement:
+    """An account's agreement that its data may be moved to destinations outside its region."""
+
+    id: str
+    """The agreement id, unique across agreements."""
+    account_id: str
+    """The account the agreement belongs to; it covers no other account."""
+    destinations: frozenset[str] = attrs.field(converter=_destinations)
+    """Where the data may go: region ids (``"US"``) and data center ids (``"linode-sg"``)."""
+    valid_from: datetime
+    """The first instant the agreement is in force (inclusive), timezone-aware."""
+    valid_until: datetime | None = None
+    """The instant it stops being in force (exclusive); ``None`` for no end."""
+    revoked_at: datetime | None = None
+    """The instant it was revoked (exclusive); ``None`` if never revoked."""
+    basis: LegalBasis = attrs.field(default=LegalBasis.CUSTOMER_CONSENT, converter=_basis)
+    """The legal basis of the move."""
+    reference: str = ""
+    """Where the agreement is recorded: a contract number, a ticket, a document."""
+
+    def __attrs_post_init__(self) -> None:
+        # Values come from files and callers alike: check them as plain objects.
+        fields: dict[str, object] = attrs.asdict(self, recurse=False)
+        problems = [
+            Problem(name, f"{name} must be a non-empty str, not {fields[name]!r:.60}")
+            for name in ("id", "account_id")
+            if not isinstance(fields[name], str) or not fields[name]
+        ]
+        if not self.destinations:
+            problems.append(Problem("destinations", "an agreement names at least one destination"))
+        destinations: frozenset[object] = self.destinations
+        if any(not isinstance(item, str) or not item for item in destinations):
+            problems.append(Problem("destinations", "every destination is a non-empty str"))
+        if not isinstance(fields["reference"], str):
+            message = f"reference must be a str, not {fields['reference']!r:.60}"
+            problems.append(Problem("reference", message))
+        for name in ("valid_from", "valid_until", "revoked_at"):
+            _aware(name, fields[name])
+        if fields["valid_from"] is None:
+            problems.append(Problem("valid_from", "an agreement starts at a known instant"))
+        elif self.valid_until is not None and self.valid_until <= self.valid_from:
+            message = f"the window ends ({self.valid_until}) before it starts ({self.valid_from})"
+            problems.append(Problem("valid_until", message))
+        if problems:
+            named = fields["id"] if isinstance(fields["id"], str) and fields["id"] else None
+            raise InvalidAgreement(problems, agreement=named)
+
+    def in_force(self, at: datetime) -> bool:
+        """Whether the agreement is in force at the instant ``at`` (an aware datetime)."""
+        return (
+            self.valid_from <= at
+            and (self.valid_until is None or at < self.valid_until)
+            and (self.revoked_at is None or at < self.revoked_at)
+        )
+
+    def covers(self, region: str, data_center: str) -> bool:
+        """Whether the agreement names ``region`` or the data center ``data_center``."""
+        return region in self.destinations or data_center in self.destinations
+
+    def why_not_in_force(self, at: datetime) -> str:
+        """Say why the agreement is not in force at ``at``; empty when it is."""
+        if at < self.valid_from:
+            return f"it starts only at {self.valid_from.isoformat()}"
+        if self.revoked_at is not None and at >= self.revoked_at:
+            return f"it was revoked at {self.revoked_at.isoformat()}"
+        if self.valid_until is not None and at >= self.valid_until:
+            return f"it ended at {self.valid_until.isoformat()}"
+        return ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The agreement as JSON-ready data, in the field names of agreement files."""
+        return {
+            "id": self.id,
+            "account_id": self.account_id,
+            "destinations": sorted(self.destinations),
+            "valid_from": self.valid_from.isoformat(),
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+            "basis": self.basis.value,
+            "reference": self.reference,
+        }
+
+
+def _order(agreement: Agreement) -> tuple[datetime, str]:
+    return (agreement.valid_from, agreement.id)
+
+
+class AgreementIndex:
+    """Agreements held by account, for transfer checks that look only at one account's own.
+
+    Ids must be unique; within an account, agreements are kept in order of ``valid_from``,
+    then id, and the first one that covers a move is the one a decision names.
+
+    >>> from datetime import UTC, datetime
+    >>> index = AgreementIndex(
+    ...     [
+    ...         Agreement(
+    ...             id="a",
+    ...             account_id="acme",
+    ...             destinations=["US"],
+    ...             valid_from=datetime(2026, 1, 1, tzinfo=UTC),
+    ...         ),
+    ...     ]
+    ... )
+    >>> len(index), [a.id for a in index.for_account("acme")], index.for_account("other")
+    (1, ['a'], ())
+    """
+
+    __slots__ = ("_by_account", "_count")
+
+    def __init__(self, agreements: Iterable[Agreement] = ()) -> None:
+        """Index ``agreements``; a duplicate id is refused."""
+        by_account: dict[str, list[Agreement]] = {}
+        seen: set[str] = set()
+        problems: list[Problem] = []
+        for position, agreement in enumerate(agreements):
+            if agreement.id in seen:
+                message = f"duplicate agreement id {agreement.id!r}"
+                problems.append(Problem(f"[{position}].id", message))
+            seen.add(agreement.id)
+            by_account.setdefault(agreement.account_id, []).append(agreement)
+        if problems:
+            raise InvalidAgreement(problems)
+        self._by_account = {
+            account: tuple(sorted(items, key=_order)) for account, items in by_account.items()
+        }
+        self._count = len(seen)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Agreement]:
+        for items in self._by_account.values():
+            yield from items
+
+    def __repr__(self) -> str:
+        return f"<AgreementIndex of {self._count} agreements, {len(self._by_account)} accounts>"
+
+    def for_account(self, account_id: str) -> tuple[Agreement, ...]:
+        """The agreements of ``account_id``, in order; empty when it has none."""
+        return self._by_account.get(account_id, ())
+
+    def accounts(self) -> frozenset[str]:
+        """Every account that has at least one agreement."""
+        return frozenset(self._by_account)
+
+
+def load_agreements(path: str | os.PathLike[str]) -> tuple[Agreement, ...]:
+    """Read the agreements file at ``path`` (TOML or JSON): a top-level ``agreements`` array.
+
+    Each entry uses the field names of :class:`Agreement`; times are RFC 3339 with an offset
+    (a TOML offset date-time, or a JSON string). Every problem of the file is reported at
+    once in one :class:`~residency.errors.InvalidAgreement`, and ids must be unique.
+    """
+    from residency import _schema  # noqa: PLC0415 - pydantic loads only for files
+
+    source = str(path)
+    agreements: list[Agreement] = []
+    problems: list[Problem] = []
+    for position, fields in enumerate(_schema.read_agreements(path)):
+        try:
+            agreements.append(Agreement(**fields))
+        except InvalidAgreement as error:
+            problems.extend(
+                Problem(f"agreements[{position}].{problem.path}", problem.message)
+                for problem in error.problems
+            )
+    if problems:
+        raise InvalidAgreement(problems, source=source)
+    try:
+        AgreementIndex(agreements)
+    except InvalidAgreement as error:
+        paths = [Problem(f"agreements{p.path}", p.message) for p in error.problems]
+        raise InvalidAgreement(paths, source=source) from None
+    return tuple(agreements)

@@ -1,0 +1,268 @@
+"""Transfers: may data move from one data center to another? A decision, with its reason.
+
+The rule, from the promise: data may move between the data centers of the customer's own
+region (to keep the service running and available); it may leave the region only under an
+agreement of that customer's account that covers the destination (its region or the data
+center itself) and is in force at the moment of the move.
+
+>>> from residency import default_policy
+>>> decision = default_policy().check_transfer("DE", "linode-eu", "aws-eu-west-1")
+>>> decision.allowed, decision.basis
+(True, <TransferBasis.IN_REGION: 'in-region'>)
+>>> denied = default_policy().check_transfer("GB", "linode-uk", "aws-eu-west-1")
+>>> denied.allowed, denied.basis.value
+(False, 'denied')
+>>> print(denied.reason)  # doctest: +NORMALIZE_WHITESPACE
+Denied: aws-eu-west-1 is in region EU, outside UK, the home region of this customer (GB, rule
+'uk'); data stays in its region unless the customer has agreed otherwise, and no account was
+given whose agreements could allow the move.
+
+Every decision can be logged as a structured event on the ``residency.decisions`` logger
+(:data:`LOGGER_NAME`): at INFO for every decision, at WARNING for a denial that audit mode let
+through. The event (``TransferDecision.to_event()``) is JSON-ready.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from residency.agreements import AgreementIndex
+from residency.errors import InvalidAgreement, Problem
+
+if TYPE_CHECKING:
+    import logging
+    from collections.abc import Iterable
+    from collections.abc import Set as AbstractSet
+    from datetime import datetime
+
+    from residency.agreements import Agreement
+    from residency.catalog import DataCenter, Rule
+    from residency.locations import Location
+
+__all__ = ["LOGGER_NAME", "Mode", "TransferBasis", "TransferDecision", "decide", "emit"]
+
+LOGGER_NAME = "residency.decisions"
+"""The logger every decision is emitted on."""
+
+_INFO, _WARNING = 20, 30  # logging.INFO and logging.WARNING, without importing logging
+
+
+class TransferBasis(enum.StrEnum):
+    """Why a move is allowed, or that it is not."""
+
+    IN_REGION = "in-region"
+    """The target is in the customer's home region."""
+    AGREEMENT = "agreement"
+    """The target is outside the home region, and an agreement in force covers it."""
+    DENIED = "denied"
+    """The target is outside the home region, and no agreement in force covers it."""
+
+
+class Mode(enum.StrEnum):
+    """What ``enforce_transfer`` does with a denial."""
+
+    ENFORCE = "enforce"
+    """Raise :class:`~residency.errors.TransferDenied`."""
+    AUDIT = "audit"
+    """Let the move through, and log the would-be denial at WARNING."""
+
+
+@attrs.frozen
+class TransferDecision:
+    """The answer to "may this data move?", with everything that decided it."""
+
+    allowed: bool
+    """Whether the move is allowed."""
+    basis: TransferBasis
+    """Why: in the home region, under an agreement, or denied."""
+    location: Location
+    """The customer's location, resolved."""
+    region: str
+    """The customer's home region."""
+    source: DataCenter
+    """Where the data is now."""
+    target: DataCenter
+    """Where it would go."""
+    rule: Rule = attrs.field(repr=False)
+    """The assignment rule that decided the home region."""
+    catalog: str = attrs.field(repr=False)
+    """The id of the catalog that answered."""
+    at: datetime = attrs.field(repr=False)
+    """The moment the decision is for."""
+    account_id: str | None = None
+    """The account whose agreements were considered, if any."""
+    agreement: Agreement | None = None
+    """The agreement that allows the move, for ``basis == AGREEMENT``."""
+    lapsed: tuple[Agreement, ...] = attrs.field(default=(), repr=False)
+    """Agreements of the account that cover the target but are not in force at ``at``."""
+    misplaced: bool = False
+    """Whether the source itself lies outside what is allowed: the data is already misplaced."""
+
+    @property
+    def reason(self) -> str:
+        """The decision in words a support agent can read to the customer."""
+        target = self.target
+        home = (
+            f"{self.region}, the home region of this customer "
+            f"({self.location}, rule {self.rule.id!r})"
+        )
+        if self.basis is TransferBasis.IN_REGION:
+            text = (
+                f"Allowed: {target.id} is in {home}; data may move between the data centers "
+                "of its region to keep the service running and available."
+            )
+        elif self.basis is TransferBasis.AGREEMENT and self.agreement is not None:
+            agreement = self.agreement
+            reference = f", reference {agreement.reference}" if agreement.reference else ""
+            text = (
+                f"Allowed: {target.id} is in region {target.region}, outside {home}, under "
+                f"agreement {agreement.id!r} of account {self.account_id!r} "
+                f"({agreement.basis.value}{reference}), in force at {self.at.isoformat()}."
+            )
+        else:
+            text = (
+                f"Denied: {target.id} is in region {target.region}, outside {home}; data stays "
+                f"in its region unless the customer has agreed otherwise, and {self._why_denied()}."
+            )
+        if self.misplaced:
+            text += (
+                f" Note: the source {self.source.id} is in region {self.source.region}, outside "
+                "the home region, and no agreement in force covers it: the data is already "
+                "misplaced."
+            )
+        return text
+
+    def _why_denied(self) -> str:
+        if self.account_id is None:
+            return "no account was given whose agreements could allow the move"
+        if self.lapsed:
+            lapsed = self.lapsed[0]
+            return (
+                f"agreement {lapsed.id!r} of account {self.account_id!r} covers the move but "
+                f"{lapsed.why_not_in_force(self.at)}"
+            )
+        return (
+            f"account {self.account_id!r} has no agreement that covers region "
+            f"{self.target.region} or data center {self.target.id}"
+        )
+
+    def to_event(self) -> dict[str, Any]:
+        """The decision as a JSON-ready event: inputs, outcome, rule or agreement, catalog."""
+        return {
+            "event": "residency.transfer",
+            "allowed": self.allowed,
+            "basis": self.basis.value,
+            "reason": self.reason,
+            "country": self.location.country,
+            "subdivision": self.location.subdivision,
+            "region": self.region,
+            "rule": self.rule.id,
+            "source": self.source.id,
+            "source_region": self.source.region,
+            "target": self.target.id,
+            "target_region": self.target.region,
+            "account_id": self.account_id,
+            "agreement": self.agreement.id if self.agreement else None,
+            "lapsed": [agreement.id for agreement in self.lapsed],
+            "misplaced": self.misplaced,
+            "at": self.at.isoformat(),
+            "catalog": self.catalog,
+        }
+
+
+def _candidates(
+    agreements: AgreementIndex | Iterable[Agreement], account_id: str | None
+) -> tuple[Agreement, ...]:
+    if account_id is None:
+        return ()
+    if isinstance(agreements, AgreementIndex):
+        return agreements.for_account(account_id)
+    return AgreementIndex(a for a in agreements if a.account_id == account_id).for_account(
+        account_id
+    )
+
+
+def _check_destinations(agreements: Iterable[Agreement], known: AbstractSet[str]) -> None:
+    problems = [
+        Problem(
+            f"{agreement.id}.destinations",
+            f"{destination!r} is neither a region nor a data center of the catalog",
+        )
+        for agreement in agreements
+        for destination in sorted(agreement.destinations - known)
+    ]
+    if problems:
+        raise InvalidAgreement(problems)
+
+
+def decide(  # noqa: PLR0913 - the inputs of a decision, all keyword-only
+    *,
+    location: Location,
+    region: str,
+    rule: Rule,
+    source: DataCenter,
+    target: DataCenter,
+    account_id: str | None,
+    agreements: AgreementIndex | Iterable[Agreement],
+    at: datetime,
+    catalog: str,
+    known_destinations: AbstractSet[str],
+) -> TransferDecision:
+    """Apply the transfer rule; see the module docstring. Agreements naming unknown places fail."""
+    candidates = _candidates(agreements, account_id)
+    _check_destinations(candidates, known_destinations)
+    covering = [a for a in candidates if a.covers(target.region, target.id)]
+    agreement = next((a for a in covering if a.in_force(at)), None)
+    misplaced = source.region != region and not any(
+        a.covers(source.region, source.id) and a.in_force(at) for a in candidates
+    )
+    lapsed: tuple[Agreement, ...] = ()
+    if target.region == region:
+        basis, allowed, agreement = TransferBasis.IN_REGION, True, None
+    elif agreement is not None:
+        basis, allowed = TransferBasis.AGREEMENT, True
+    else:
+        basis, allowed, lapsed = TransferBasis.DENIED, False, tuple(covering)
+    return TransferDecision(
+        allowed=allowed,
+        basis=basis,
+        location=location,
+        region=region,
+        source=source,
+        target=target,
+        rule=rule,
+        catalog=catalog,
+        at=at,
+        account_id=account_id,
+        agreement=agreement,
+        lapsed=lapsed,
+        misplaced=misplaced,
+    )
+
+
+@functools.cache
+def _logger() -> logging.Logger:
+    # logging costs several milliseconds to import: only code that checks transfers pays.
+    import logging  # noqa: PLC0415 - see above
+
+    return logging.getLogger(LOGGER_NAME)
+
+
+def emit(decision: TransferDecision, *, mode: Mode, enforced: bool = False) -> None:
+    """Log ``decision`` on the ``residency.decisions`` logger, if anyone listens.
+
+    A denial that ``enforce_transfer`` let through in audit mode is logged at WARNING; every
+    other decision at INFO. The event rides in the record's ``residency`` attribute.
+    """
+    logger = _logger()
+    let_through = enforced and mode is Mode.AUDIT and not decision.allowed
+    level = _WARNING if let_through else _INFO
+    if logger.isEnabledFor(level):
+        event = decision.to_event()
+        event["mode"] = mode.value
+        event["enforced"] = enforced
+        logger.log(level, "%s", decision.reason, extra={"residency": event})
