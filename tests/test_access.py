@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import attrs
 import pytest
 
-from residency import Constraint, Policy, UnassignedLocation, default_policy
+from residency import Constraint, Policy, UnassignedLocation, UnknownConsent, default_policy
 from residency.access import NOT_NAMED, Access, Side, who_can_access
 from residency.catalog import NOT_STATED
 
@@ -446,6 +446,19 @@ def test_consent_by_kind_covers_every_subprocessor_of_that_kind() -> None:
     assert [party.id for party in only_one.withheld] == ["support-24-7"]
 
 
+def test_kinds_keep_their_order_whatever_the_catalog_order() -> None:
+    """Service sub-processors come before support ones even when the catalog lists them after."""
+    catalog = default_policy().catalog
+    policy = Policy(attrs.evolve(catalog, subprocessors=tuple(reversed(catalog.subprocessors))))
+    access = _access("DE", ["support"], policy=policy)
+    assert [party.id for party in access.parties[3:]] == [
+        "twilio",
+        "quality-unit-ukraine",
+        "quality-unit-llc",
+        "support-24-7",
+    ]
+
+
 def test_placement_from_another_catalog_refused() -> None:
     """A placement made by another catalog is refused rather than mixed with this one."""
     policy = default_policy()
@@ -523,6 +536,29 @@ def test_to_dict_shows_unstated_facts() -> None:
     assert websupport["facility"]["power"] == "abundant"
 
 
+PROMISE = (
+    "A customer's account is stored in one of the regions below, based on the customer's "
+    "geographic location. The customer's service data stays in its region unless the customer "
+    "and LiveAgent reach an agreement otherwise, but it may be moved between data centers within "
+    "the region to keep the service running and available."
+)
+SERVICE_LINES = [
+    f"- service {sub_id}: {name} (not stated in source); may sit outside region UK: where it "
+    "sits is not stated in source"
+    for sub_id, name in zip(SERVICE_IDS, SERVICE_NAMES, strict=True)
+]
+SUPPORT_LINE = (
+    "- support support-24-7: not named in source (not stated in source); may sit outside region "
+    "UK: where it sits is not stated in source"
+)
+CONDITION_LINES = [
+    "Conditions, as the source states them:",
+    f"- linode-uk: {PROMISE}",
+    f"- quality-unit-llc, quality-unit-ukraine, twilio: {SERVICE_CONDITION}",
+    f"- support-24-7: {SUPPORT_CONDITION}",
+]
+
+
 @pytest.mark.parametrize(
     ("consents", "expected"),
     [
@@ -531,30 +567,25 @@ def test_to_dict_shows_unstated_facts() -> None:
             [
                 "Customer in GB: region UK (rule uk), catalog liveagent-2019-10-28.",
                 "Can access the data:",
-                "- hosting linode-uk: Linode, LLC, United Kingdom; sits in GB, which is assigned "
-                "to region UK; A customer's account is stored in one of the regions below, based "
-                "on the customer's geographic location. The customer's service data stays in its "
-                "region unless the customer and LiveAgent reach an agreement otherwise, but it "
-                "may be moved between data centers within the region to keep the service running "
-                "and available.",
-                *(
-                    f"- service {sub_id}: {name}, not stated in source; may sit outside region "
-                    f"UK: where it sits is not stated in source; {SERVICE_CONDITION}"
-                    for sub_id, name in zip(SERVICE_IDS, SERVICE_NAMES, strict=True)
-                ),
+                "- hosting linode-uk: Linode, LLC (United Kingdom); sits in GB, which is "
+                "assigned to region UK",
+                *SERVICE_LINES,
                 "Only with the customer's consent, which is not given:",
-                "- support support-24-7: not named in source, not stated in source; may sit "
-                "outside region UK: where it sits is not stated in source; "
-                f"{SUPPORT_CONDITION}; consent not given",
+                f"{SUPPORT_LINE}; consent not given",
+                *CONDITION_LINES,
             ],
             id="no-consent",
         ),
         pytest.param(
             ("support-24-7",),
             [
-                "- support support-24-7: not named in source, not stated in source; may sit "
-                "outside region UK: where it sits is not stated in source; "
-                f"{SUPPORT_CONDITION}; consent given",
+                "Customer in GB: region UK (rule uk), catalog liveagent-2019-10-28.",
+                "Can access the data:",
+                "- hosting linode-uk: Linode, LLC (United Kingdom); sits in GB, which is "
+                "assigned to region UK",
+                *SERVICE_LINES,
+                f"{SUPPORT_LINE}; consent given",
+                *CONDITION_LINES,
             ],
             id="consent",
         ),
@@ -562,5 +593,40 @@ def test_to_dict_shows_unstated_facts() -> None:
 )
 def test_explain_for_support_staff(consents: tuple[str, ...], expected: list[str]) -> None:
     """``explain`` says who can access, where they sit, and who waits for consent."""
-    lines = _access("GB", consents).explain().splitlines()
-    assert lines[-len(expected) :] == expected
+    assert _access("GB", consents).explain().splitlines() == expected
+
+
+@pytest.mark.parametrize(
+    ("location", "region", "hosting"),
+    [
+        ("DE", "EU", ["linode-eu", "aws-eu-west-1", "websupport-eu"]),
+        ("Anh Quốc", "UK", ["linode-uk"]),
+        ("US-GA", "US", ["linode-us", "aws-us-west-1"]),
+        ("SG", "APAC", ["linode-sg", "aws-ap-southeast-1"]),
+    ],
+)
+def test_policy_who_can_access(location: str, region: str, hosting: list[str]) -> None:
+    """The policy lists the region's hosts and service sub-processors; support needs consent."""
+    policy = default_policy()
+    without = policy.who_can_access(location)
+    assert without.region == region
+    assert [party.id for party in without.by_kind("hosting")] == hosting
+    assert [party.id for party in without.by_kind("service")] == [
+        "quality-unit-llc",
+        "quality-unit-ukraine",
+        "twilio",
+    ]
+    assert without.by_kind("support") == ()
+    assert [party.id for party in without.withheld] == ["support-24-7"]
+    granted = policy.who_can_access(location, consents=["support-24-7"])
+    assert [party.id for party in granted.by_kind("support")] == ["support-24-7"]
+    assert granted.withheld == ()
+
+
+def test_policy_refuses_unknown_consent() -> None:
+    """An unknown consent is an UnknownConsent error listing what a consent may name."""
+    with pytest.raises(UnknownConsent) as caught:
+        default_policy().who_can_access("DE", consents=["marketing"])
+    assert caught.value.consents == ("marketing",)
+    assert "support" in caught.value.known
+    assert isinstance(caught.value, ValueError)

@@ -12,6 +12,7 @@ import residency
 from residency import errors
 
 EXPORTED = [
+    "Access",
     "Agreement",
     "AgreementConflict",
     "AgreementIndex",
@@ -30,6 +31,7 @@ EXPORTED = [
     "LocationError",
     "Mode",
     "NoEligibleDataCenter",
+    "Party",
     "Placement",
     "Policy",
     "Problem",
@@ -37,11 +39,13 @@ EXPORTED = [
     "Region",
     "ResidencyError",
     "Rule",
+    "Side",
     "SubProcessor",
     "TransferBasis",
     "TransferDecision",
     "TransferDenied",
     "UnassignedLocation",
+    "UnknownConsent",
     "UnknownDataCenter",
     "UnknownLocation",
     "catalog_json_schema",
@@ -79,6 +83,7 @@ def test_version_is_read_from_metadata() -> None:
         (errors.NoEligibleDataCenter, (errors.ResidencyError, LookupError)),
         (errors.CatalogError, (errors.ResidencyError, ValueError)),
         (errors.InvalidTime, (errors.ResidencyError, ValueError)),
+        (errors.UnknownConsent, (errors.ResidencyError, ValueError)),
         (errors.InvalidAgreement, (errors.ResidencyError, ValueError)),
         (errors.AgreementConflict, (errors.ResidencyError, ValueError)),
         (errors.TransferDenied, (errors.ResidencyError, PermissionError)),

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from residency.access import Access, Party, Side
 from residency.agreements import Agreement, AgreementIndex, LegalBasis, load_agreements
 from residency.catalog import (
     Catalog,
@@ -32,6 +33,7 @@ from residency.errors import (
     ResidencyError,
     TransferDenied,
     UnassignedLocation,
+    UnknownConsent,
     UnknownDataCenter,
     UnknownLocation,
 )
@@ -41,6 +43,7 @@ from residency.policy import Policy, default_policy, load_policy
 from residency.transfers import Mode, TransferBasis, TransferDecision
 
 __all__ = [
+    "Access",
     "Agreement",
     "AgreementConflict",
     "AgreementIndex",
@@ -59,6 +62,7 @@ __all__ = [
     "LocationError",
     "Mode",
     "NoEligibleDataCenter",
+    "Party",
     "Placement",
     "Policy",
     "Problem",
@@ -66,11 +70,13 @@ __all__ = [
     "Region",
     "ResidencyError",
     "Rule",
+    "Side",
     "SubProcessor",
     "TransferBasis",
     "TransferDecision",
     "TransferDenied",
     "UnassignedLocation",
+    "UnknownConsent",
     "UnknownDataCenter",
     "UnknownLocation",
     "catalog_json_schema",

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from residency.catalog import NOT_STATED, DataCenter, Facility, Provider, Quote, SubProcessor
+from residency.errors import UnknownConsent
 from residency.locations import country_name
 
 if TYPE_CHECKING:
@@ -172,14 +173,14 @@ class Party:
         }
 
     def describe(self) -> str:
-        """Return one line for people: who, where, and on what condition."""
+        """Return one line for people: who it is, where it sits, and whether consent is given.
+
+        The condition is left out: :meth:`Access.explain` quotes each condition once.
+        """
         consent = ""
         if self.consent_required:
             consent = "; consent given" if self.consent_granted else "; consent not given"
-        return (
-            f"{self.kind} {self.id}: {self.name}, {self.place}; {self.outside_reason}; "
-            f"{self.condition.text or NOT_STATED}{consent}"
-        )
+        return f"{self.kind} {self.id}: {self.name} ({self.place}); {self.outside_reason}{consent}"
 
 
 @attrs.frozen
@@ -237,7 +238,10 @@ class Access:
         raise KeyError(message)
 
     def explain(self) -> str:
-        """Return the answer in words, one party a line, for support staff."""
+        """Return the answer in words for support staff: one line a party, then the conditions.
+
+        Each condition the source states is quoted once, with the parties it applies to.
+        """
         lines = [
             f"Customer in {self.location}: region {self.region} (rule {self.rule.id}), "
             f"catalog {self.catalog}.",
@@ -247,6 +251,11 @@ class Access:
         if self.withheld:
             lines.append("Only with the customer's consent, which is not given:")
             lines.extend(f"- {party.describe()}" for party in self.withheld)
+        conditions: dict[str, list[str]] = {}
+        for party in (*self.parties, *self.withheld):
+            conditions.setdefault(party.condition.text or NOT_STATED, []).append(party.id)
+        lines.append("Conditions, as the source states them:")
+        lines.extend(f"- {', '.join(ids)}: {text}" for text, ids in conditions.items())
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -323,7 +332,7 @@ def who_can_access(
 
 def _kind_order(sub: SubProcessor) -> int:
     # sorted() is stable, so sub-processors of one kind keep their catalog order.
-    return 0
+    return KINDS.index(sub.kind) if sub.kind in KINDS else len(KINDS)
 
 
 def _consents(catalog: Catalog, consents: Iterable[str]) -> tuple[str, ...]:
@@ -346,14 +355,13 @@ def _consents(catalog: Catalog, consents: Iterable[str]) -> tuple[str, ...]:
         elif name not in given:
             given.append(name)
     if unknown:
-        # A plain ValueError for now: the exception tree has no consent error yet.
         noun = "consent" if len(unknown) == 1 else "consents"
         message = (
             f"unknown {noun} {', '.join(repr(name) for name in unknown)} for catalog "
             f"{catalog.id!r}: a consent names a sub-processor id ({', '.join(ids)}) "
             f"or kind ({', '.join(kinds)})"
         )
-        raise ValueError(message)
+        raise UnknownConsent(message, consents=unknown, catalog=catalog.id, known=ids + kinds)
     return tuple(given)
 
 

@@ -14,6 +14,7 @@ ends in one of these, with fields that say why, never in a silent default::
     ├── NoEligibleDataCenter (LookupError)     no data center of the region meets a constraint
     ├── CatalogError (ValueError)              an invalid catalog; .problems lists every one
     ├── InvalidTime (ValueError)               a naive datetime or an unreadable time
+    ├── UnknownConsent (ValueError)            a consent naming no sub-processor id or kind
     ├── InvalidAgreement (ValueError)          a malformed agreement or agreements file; .problems
     ├── AgreementConflict (ValueError)         the store refuses: a duplicate id, an unknown one
     └── TransferDenied (PermissionError)       enforce_transfer refused a move; .decision
@@ -51,6 +52,7 @@ __all__ = [
     "ResidencyError",
     "TransferDenied",
     "UnassignedLocation",
+    "UnknownConsent",
     "UnknownDataCenter",
     "UnknownLocation",
 ]
@@ -178,6 +180,21 @@ class InvalidTime(ResidencyError, ValueError):
         super().__init__(message)
         self.value = value
         """The value as given."""
+
+
+class UnknownConsent(ResidencyError, ValueError):
+    """A consent that names neither a sub-processor id nor a kind of the catalog."""
+
+    def __init__(
+        self, message: str, *, consents: Iterable[str], catalog: str, known: Iterable[str]
+    ) -> None:
+        super().__init__(message)
+        self.consents: tuple[str, ...] = tuple(consents)
+        """The consent names that are unknown."""
+        self.catalog = catalog
+        """The id of the catalog that was asked."""
+        self.known: tuple[str, ...] = tuple(known)
+        """The names a consent may use: sub-processor ids and kinds."""
 
 
 class InvalidAgreement(ResidencyError, ValueError):

@@ -16,9 +16,11 @@ from __future__ import annotations
 import functools
 import os
 import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from residency import _data
+from residency.access import Access, who_can_access
 from residency.catalog import Catalog, catalog_from_mapping
 from residency.errors import (
     CatalogError,
@@ -29,14 +31,13 @@ from residency.errors import (
     UnassignedLocation,
 )
 from residency.groups import bundled_groups, parse_groups
-from residency.locations import Location, countries, resolve_location
+from residency.locations import CountryCode, Location, countries, resolve_location
 from residency.placement import Constraint, Placement, Ranker
 from residency.rules import Assignment, Segment, moment
 from residency.transfers import Mode, TransferDecision, decide, emit
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
-    from datetime import datetime
 
     from residency.agreements import Agreement, AgreementIndex
     from residency.catalog import DataCenter, Rule
@@ -233,6 +234,32 @@ class Policy:
         """Return the catalog's data center ``data_center_id``, or raise ``UnknownDataCenter``."""
         return self.catalog.data_center(data_center_id)
 
+    # --- access -----------------------------------------------------------------------------
+
+    def who_can_access(
+        self, location: object, *, consents: Iterable[str] = (), at: datetime | None = None
+    ) -> Access:
+        """Return who can access the data of a customer at ``location``, and on what condition.
+
+        The region's data centers with their providers, the service sub-processors (marked
+        where they sit, or may sit, outside the region), and the support sub-processors only
+        where ``consents`` (sub-processor ids or kinds, such as ``"support"``) grants it.
+
+        Raises:
+            LocationError: ``location`` is invalid, unknown, ambiguous or unassigned.
+            UnknownConsent: a consent names no sub-processor id or kind of the catalog.
+        """
+        view = self._view(at)
+        placement = self._placed(view, location)
+
+        def region_of(country: str) -> str | None:
+            try:
+                return self._rule(view.segment, Location(CountryCode(country))).region
+            except UnassignedLocation:
+                return None
+
+        return who_can_access(self.catalog, placement, consents=consents, region_of=region_of)
+
     # --- transfers --------------------------------------------------------------------------
 
     def check_transfer(  # noqa: PLR0913 - the contract's signature
@@ -258,19 +285,19 @@ class Policy:
             InvalidAgreement: an agreement of the account names a place the catalog lacks.
             InvalidTime: ``at`` is naive or not a datetime.
         """
-        when = moment(at)
-        view = self._view_at(when)
+        if at is None:
+            view, when = self._view(None), datetime.now(UTC)
+        else:
+            when = moment(at)
+            view = self._view_at(when)
         placement = self._placed(view, location)
         decision = decide(
-            location=placement.location,
-            region=placement.region,
-            rule=placement.rule,
+            placement=placement,
             source=self.catalog.data_center(source),
             target=self.catalog.data_center(target),
             account_id=None if account_id is None else _account(account_id),
             agreements=agreements,
             at=when,
-            catalog=self.catalog.id,
             known_destinations=self._destinations,
         )
         emit(decision, mode=self.mode)

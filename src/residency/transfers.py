@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from residency.agreements import Agreement
     from residency.catalog import DataCenter, Rule
     from residency.locations import Location
+    from residency.placement import Placement
 
 __all__ = ["LOGGER_NAME", "Mode", "TransferBasis", "TransferDecision", "decide", "emit"]
 
@@ -79,18 +80,12 @@ class TransferDecision:
     """Whether the move is allowed."""
     basis: TransferBasis
     """Why: in the home region, under an agreement, or denied."""
-    location: Location
-    """The customer's location, resolved."""
-    region: str
-    """The customer's home region."""
+    placement: Placement = attrs.field(repr=False)
+    """The customer's placement, which gives the home region and the rule that chose it."""
     source: DataCenter
     """Where the data is now."""
     target: DataCenter
     """Where it would go."""
-    rule: Rule = attrs.field(repr=False)
-    """The assignment rule that decided the home region."""
-    catalog: str = attrs.field(repr=False)
-    """The id of the catalog that answered."""
     at: datetime = attrs.field(repr=False)
     """The moment the decision is for."""
     account_id: str | None = None
@@ -101,6 +96,26 @@ class TransferDecision:
     """Agreements of the account that cover the target but are not in force at ``at``."""
     misplaced: bool = False
     """Whether the source itself lies outside what is allowed: the data is already misplaced."""
+
+    @property
+    def region(self) -> str:
+        """The customer's home region."""
+        return self.placement.region
+
+    @property
+    def location(self) -> Location:
+        """The customer's location, resolved."""
+        return self.placement.location
+
+    @property
+    def rule(self) -> Rule:
+        """The assignment rule that decided the home region."""
+        return self.placement.rule
+
+    @property
+    def catalog(self) -> str:
+        """The id of the catalog that answered."""
+        return self.placement.catalog
 
     @property
     def reason(self) -> str:
@@ -186,61 +201,62 @@ def _candidates(
     )
 
 
-def _check_destinations(agreements: Iterable[Agreement], known: AbstractSet[str]) -> None:
+def _unknown_destinations(agreement: Agreement, known: AbstractSet[str]) -> InvalidAgreement:
     problems = [
         Problem(
             f"{agreement.id}.destinations",
             f"{destination!r} is neither a region nor a data center of the catalog",
         )
-        for agreement in agreements
         for destination in sorted(agreement.destinations - known)
     ]
-    if problems:
-        raise InvalidAgreement(problems)
+    return InvalidAgreement(problems)
 
 
 def decide(  # noqa: PLR0913 - the inputs of a decision, all keyword-only
     *,
-    location: Location,
-    region: str,
-    rule: Rule,
+    placement: Placement,
     source: DataCenter,
     target: DataCenter,
     account_id: str | None,
     agreements: AgreementIndex | Iterable[Agreement],
     at: datetime,
-    catalog: str,
     known_destinations: AbstractSet[str],
 ) -> TransferDecision:
     """Apply the transfer rule; see the module docstring. Agreements naming unknown places fail."""
-    candidates = _candidates(agreements, account_id)
-    _check_destinations(candidates, known_destinations)
-    covering = [a for a in candidates if a.covers(target.region, target.id)]
-    agreement = next((a for a in covering if a.in_force(at)), None)
-    misplaced = source.region != region and not any(
-        a.covers(source.region, source.id) and a.in_force(at) for a in candidates
-    )
-    lapsed: tuple[Agreement, ...] = ()
-    if target.region == region:
-        basis, allowed, agreement = TransferBasis.IN_REGION, True, None
+    region = placement.region
+    in_region = target.region == region
+    agreement: Agreement | None = None
+    lapsed: list[Agreement] = []
+    source_covered = source.region == region
+    for candidate in _candidates(agreements, account_id):
+        destinations = candidate.destinations
+        if not destinations <= known_destinations:
+            raise _unknown_destinations(candidate, known_destinations)
+        in_force = candidate.in_force(at)
+        if not source_covered and in_force:
+            source_covered = source.region in destinations or source.id in destinations
+        if not in_region and (target.region in destinations or target.id in destinations):
+            if not in_force:
+                lapsed.append(candidate)
+            elif agreement is None:
+                agreement = candidate
+    if in_region:
+        basis, allowed = TransferBasis.IN_REGION, True
     elif agreement is not None:
-        basis, allowed = TransferBasis.AGREEMENT, True
+        basis, allowed, lapsed = TransferBasis.AGREEMENT, True, []
     else:
-        basis, allowed, lapsed = TransferBasis.DENIED, False, tuple(covering)
+        basis, allowed = TransferBasis.DENIED, False
     return TransferDecision(
         allowed=allowed,
         basis=basis,
-        location=location,
-        region=region,
+        placement=placement,
         source=source,
         target=target,
-        rule=rule,
-        catalog=catalog,
         at=at,
         account_id=account_id,
         agreement=agreement,
-        lapsed=lapsed,
-        misplaced=misplaced,
+        lapsed=tuple(lapsed),
+        misplaced=not source_covered,
     )
 
 
