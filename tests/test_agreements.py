@@ -243,9 +243,7 @@ def test_bad_files(tmp_path: Path, content: str, expected: str) -> None:
     with pytest.raises(InvalidAgreement) as caught:
         load_agreements(path)
     assert caught.value.source == str(path)
-    assert any(expected in str(problem) for problem in caught.value.problems), str(
-        caught.value
-    )
+    assert any(expected in str(problem) for problem in caught.value.problems), str(caught.value)
 
 
 def test_missing_file(tmp_path: Path) -> None:
