@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from residency.access import Access, Party, Side
 from residency.agreements import Agreement, AgreementIndex, LegalBasis, load_agreements
 from residency.catalog import (
@@ -31,8 +33,10 @@ from residency.errors import (
     NoEligibleDataCenter,
     Problem,
     ResidencyError,
+    StoreError,
     TransferDenied,
     UnassignedLocation,
+    UnknownAgreement,
     UnknownConsent,
     UnknownDataCenter,
     UnknownLocation,
@@ -42,11 +46,15 @@ from residency.placement import Constraint, Placement
 from residency.policy import Policy, default_policy, load_policy
 from residency.transfers import Mode, TransferBasis, TransferDecision
 
+if TYPE_CHECKING:
+    from residency.store import AgreementStore
+
 __all__ = [
     "Access",
     "Agreement",
     "AgreementConflict",
     "AgreementIndex",
+    "AgreementStore",
     "AmbiguousLocation",
     "Catalog",
     "CatalogError",
@@ -71,11 +79,13 @@ __all__ = [
     "ResidencyError",
     "Rule",
     "Side",
+    "StoreError",
     "SubProcessor",
     "TransferBasis",
     "TransferDecision",
     "TransferDenied",
     "UnassignedLocation",
+    "UnknownAgreement",
     "UnknownConsent",
     "UnknownDataCenter",
     "UnknownLocation",
@@ -87,12 +97,16 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> str:
-    # The version comes from the installed metadata, read only when asked for: importlib.metadata
-    # costs more at import than all of residency's own modules.
+def __getattr__(name: str) -> Any:  # noqa: ANN401 - each lazy name has its own type
+    # Read only when asked for: importlib.metadata (the version) and sqlite3 (the store) cost
+    # more at import than residency's whole cold path of placing a customer.
     if name == "__version__":
         from importlib.metadata import version  # noqa: PLC0415 - lazy by design
 
         return version("residency")
+    if name == "AgreementStore":
+        from residency.store import AgreementStore  # noqa: PLC0415 - lazy by design
+
+        return AgreementStore
     message = f"module 'residency' has no attribute {name!r}"
     raise AttributeError(message)

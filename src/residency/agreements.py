@@ -105,7 +105,14 @@ class Agreement:
 
     def __attrs_post_init__(self) -> None:
         # Values come from files and callers alike: check them as plain objects.
-        fields: dict[str, object] = attrs.asdict(self, recurse=False)
+        fields: dict[str, object] = {
+            "id": self.id,
+            "account_id": self.account_id,
+            "reference": self.reference,
+            "valid_from": self.valid_from,
+            "valid_until": self.valid_until,
+            "revoked_at": self.revoked_at,
+        }
         problems = [
             Problem(name, f"{name} must be a non-empty str, not {fields[name]!r:.60}")
             for name in ("id", "account_id")

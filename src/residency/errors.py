@@ -16,7 +16,9 @@ ends in one of these, with fields that say why, never in a silent default::
     ├── InvalidTime (ValueError)               a naive datetime or an unreadable time
     ├── UnknownConsent (ValueError)            a consent naming no sub-processor id or kind
     ├── InvalidAgreement (ValueError)          a malformed agreement or agreements file; .problems
-    ├── AgreementConflict (ValueError)         the store refuses: a duplicate id, an unknown one
+    ├── AgreementConflict (ValueError)         the store refuses a change: a duplicate id, ...
+    ├── UnknownAgreement (LookupError)         an agreement id the store does not hold
+    ├── StoreError (OSError)                   a file that is no usable agreement store
     └── TransferDenied (PermissionError)       enforce_transfer refused a move; .decision
 
 Catch ``ResidencyError`` for all of them, or the builtin a caller already handles:
@@ -50,8 +52,10 @@ __all__ = [
     "NoEligibleDataCenter",
     "Problem",
     "ResidencyError",
+    "StoreError",
     "TransferDenied",
     "UnassignedLocation",
+    "UnknownAgreement",
     "UnknownConsent",
     "UnknownDataCenter",
     "UnknownLocation",
@@ -222,6 +226,32 @@ class AgreementConflict(ResidencyError, ValueError):
         super().__init__(message)
         self.agreement = agreement
         """The id of the agreement concerned."""
+
+
+class UnknownAgreement(ResidencyError, LookupError):
+    """An agreement id that the agreement store does not hold."""
+
+    def __init__(self, agreement: str) -> None:
+        self.agreement = agreement
+        """The id asked for."""
+        super().__init__(f"the store holds no agreement {agreement!r}")
+
+
+class StoreError(ResidencyError, OSError):
+    """The agreement store's file cannot be used: not a store, damaged, newer, or locked."""
+
+    def __init__(self, message: str, *, path: str, where: str = "") -> None:
+        self.path = path
+        """The store's file."""
+        self.where = where
+        """The record at fault, when one is (``agreement_event[12]``)."""
+        at = f" ({where})" if where else ""
+        super().__init__(f"{path}{at}: {message}")
+        # OSError would otherwise format itself from its arguments; keep ours.
+        self.args = (f"{path}{at}: {message}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 class TransferDenied(ResidencyError, PermissionError):
