@@ -139,14 +139,9 @@ class Policy:
         if account_id is None and constraint is None:
             try:
                 return view.by_input[location]
-            except (KeyError, TypeError):  # not seen yet, or unhashable (resolution says why)
-                pass
-            placement = self._place(view, resolve_location(location))
-            if len(view.by_input) >= _CACHE_LIMIT:
-                view.by_input.clear()
-            view.by_input[location] = placement
-            return placement
-        placement = self._place(view, resolve_location(location))
+            except (KeyError, TypeError):
+                return self._placed(view, location)
+        placement = self._placed(view, location)
         if account_id is not None:
             placement = self._ordered(view, placement, account_id)
         if constraint is not None:
@@ -157,10 +152,16 @@ class Policy:
         return placement
 
     def _placed(self, view: _View, location: object) -> Placement:
+        """The placement of ``location`` without an account, remembered by its raw input."""
         try:
             return view.by_input[location]
-        except (KeyError, TypeError):
-            return self._place(view, resolve_location(location))
+        except (KeyError, TypeError):  # not seen yet, or unhashable (resolution says why)
+            pass
+        placement = self._place(view, resolve_location(location))
+        if len(view.by_input) >= _CACHE_LIMIT:
+            view.by_input.clear()
+        view.by_input[location] = placement
+        return placement
 
     def _place(self, view: _View, location: Location) -> Placement:
         placement = view.by_input.get(location)
