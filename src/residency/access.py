@@ -5,9 +5,8 @@ sub-processors, and the support sub-processors, which may access data only with 
 customer's consent: without it they are *withheld*, never silently dropped.
 
 >>> from residency import default_policy
->>> from residency.access import who_can_access
 >>> policy = default_policy()
->>> access = who_can_access(policy.catalog, policy.assign("DE"), region_of=policy.region_of)
+>>> access = policy.who_can_access("DE")
 >>> [party.id for party in access.by_kind("hosting")]
 ['linode-eu', 'aws-eu-west-1', 'websupport-eu']
 >>> twilio = access.party("twilio")
@@ -15,9 +14,7 @@ customer's consent: without it they are *withheld*, never silently dropped.
 ('unknown', 'may sit outside region EU: where it sits is not stated in source')
 >>> [party.id for party in access.withheld]
 ['support-24-7']
->>> consented = who_can_access(
-...     policy.catalog, policy.assign("DE"), consents=["support"], region_of=policy.region_of
-... )
+>>> consented = policy.who_can_access("DE", consents=["support"])
 >>> [(party.id, party.name) for party in consented.granted]
 [('support-24-7', 'not named in source')]
 
