@@ -8,7 +8,7 @@ CODE   := $(wildcard src tests scripts benchmarks)
 .PHONY: help install demo test lint types pytest bench index clean
 
 help:
-	@echo "make demo   set up, then answer support questions on the bundled catalog"
+	@echo "make demo   set up, then a support session through the residency command"
 	@echo "make test   set up, then run every gate: ruff, mypy --strict, pytest with coverage"
 	@echo "make bench  set up, then measure residency side by side with its peers"
 	@echo "make index  regenerate the name index from pycountry"

@@ -1,55 +1,104 @@
-"""Answer a few real support questions with residency, on the bundled catalog."""
+"""A support session: real customer questions, asked through the installed `residency` command.
+
+`make demo` runs it. Each command is echoed as it would be typed, then its output. A command
+that exits non-zero on purpose (a denied move exits 1, a refused input 2) shows its exit code;
+the session itself fails only when a command exits otherwise than it should.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
 
-import residency
-from residency.catalog import stated
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+MOVE = ["check", "GB", "--from", "linode-uk", "--to", "aws-eu-west-1"]
+AGREEMENTS = ["--agreements", "examples/agreements.toml"]
+
+# (the question, the command's arguments, the exit code it must give)
+SESSION: list[tuple[str, list[str], int]] = [
+    ("A customer in “Hoa Kỳ” signs up: where is the account stored?", ["where", "Hoa Kỳ"], 0),
+    ("And one who writes “Anh Quốc”?", ["where", "Anh Quốc"], 0),
+    (
+        "Account acme-gmbh, in Germany: where does its data live, and which data center first?",
+        ["where", "Germany", "--account", "acme-gmbh"],
+        0,
+    ),
+    (
+        "northwind-uk asks us to move its data from Linode UK to AWS in Ireland. May we?",
+        [*MOVE, "--account", "northwind-uk"],
+        1,
+    ),
+    (
+        "It signed a DPA amendment last year: check against the agreements on file.",
+        [*MOVE, "--account", "northwind-uk", *AGREEMENTS],
+        0,
+    ),
+    (
+        "globex-uk asks for the same move; it had agreed to it once.",
+        [*MOVE, "--account", "globex-uk", *AGREEMENTS],
+        1,
+    ),
+    ("Who can access the data of a customer in France?", ["access", "France"], 0),
+    (
+        "And once that customer consents to 24/7 support?",
+        ["access", "France", "--consent", "support"],
+        0,
+    ),
+    ("A customer writes only “Korea”. Where does the account go?", ["where", "Korea"], 2),
+]
+
+_PLAIN = re.compile(r"[\w@%+=:,./-]+")
 
 
-def main() -> None:
-    """Print the answers, question by question."""
-    policy = residency.default_policy()
-    catalog = policy.catalog
-    print(f"Catalog {catalog.id}: {catalog.title}, updated {catalog.source.updated}\n")
+def _shell(arg: str) -> str:
+    """The argument as a support agent would type it in a shell."""
+    return arg if _PLAIN.fullmatch(arg) else f'"{arg}"'
 
-    questions = [
-        ("A customer in Hoa Kỳ signs up: where is the account stored?", "Hoa Kỳ", None),
-        ("And a customer in Anh Quốc?", "Anh Quốc", None),
-        ("Account acme-gmbh, Germany: which data center is its primary?", "Germany", "acme-gmbh"),
-        ("A customer in New Caledonia (FR-NC)?", "FR-NC", None),
-        ("A customer in Georgia, USA (US-GA)?", "US-GA", None),
-    ]
-    for question, location, account in questions:
-        placement = policy.assign(location, account_id=account)
-        print(f"Q: {question}")
-        print(
-            f"A: {placement.location.country} -> region {placement.region} "
-            f"(rule {placement.rule.id!r}: {placement.rule.title})"
+
+def _environment() -> dict[str, str]:
+    """On a terminal, let the command use its width and colours although its output is piped."""
+    env = dict(os.environ)
+    if sys.stdout.isatty():
+        env.setdefault("COLUMNS", str(shutil.get_terminal_size().columns))
+        env.setdefault("FORCE_COLOR", "1")
+    return env
+
+
+def main() -> int:
+    """Run the session; return 1 if a command exited otherwise than it should."""
+    command = pathlib.Path(sys.executable).with_name("residency")
+    if not command.exists():
+        print(f"{command} is missing: install the project with its cli extra (make install)")
+        return 1
+    env = _environment()
+    wrong: list[str] = []
+    for question, args, expected in SESSION:
+        typed = " ".join(["residency", *(_shell(arg) for arg in args)])
+        print(f"# {question}")
+        print(f"$ {typed}", flush=True)
+        result = subprocess.run(  # noqa: S603 - the project's own command, fixed arguments
+            [str(command), *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            check=False,
         )
-        for position, dc in enumerate(placement.data_centers, start=1):
-            print(
-                f"   {position}. {dc.id:<20} {dc.provider.legal_name:<26} "
-                f"location: {stated(dc.location)}"
-            )
+        print(result.stdout + result.stderr, end="")
+        if result.returncode:
+            print(f"[exit {result.returncode}]")
+        if result.returncode != expected:
+            wrong.append(f"{typed}: exit {result.returncode}, expected {expected}")
         print()
-
-    print("Q: Before Brexit, was a UK customer's data in the EU region?")
-    before = policy.assign("GB", at=datetime(2019, 6, 1, tzinfo=UTC))
-    print(f"A: No: region {before.region} by rule {before.rule.id!r}, as today.\n")
-
-    for question, location in [
-        ("Q: A customer writes 'Korea'. Where does the account go?", "Korea"),
-        ("Q: A customer writes 'châu Âu' (Europe).", "châu Âu"),
-        ("Q: A customer in Antarctica?", "AQ"),
-    ]:
-        print(question)
-        try:
-            policy.assign(location)
-        except residency.ResidencyError as error:
-            print(f"A: refused, never guessed: {type(error).__name__}: {error}\n")
+    for line in wrong:
+        print(f"demo failed: {line}")
+    return 1 if wrong else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

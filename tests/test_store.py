@@ -209,6 +209,33 @@ def test_refuses_a_folder(tmp_path: pathlib.Path) -> None:
         AgreementStore(tmp_path)
 
 
+def test_open_existing_creates_nothing(tmp_path: pathlib.Path) -> None:
+    """With create=False a missing file is refused and no file or folder is created."""
+    missing = tmp_path / "nowhere" / "agreements.sqlite3"
+    with pytest.raises(StoreError, match="no such file"):
+        AgreementStore(missing, create=False)
+    assert not missing.parent.exists()
+
+
+def test_open_existing_refuses_a_blank_database(tmp_path: pathlib.Path) -> None:
+    """With create=False a blank SQLite file is refused and left byte for byte as it was."""
+    blank = tmp_path / "blank.sqlite3"
+    sqlite3.connect(blank).close()
+    before = blank.read_bytes()
+    with pytest.raises(StoreError, match="not a residency agreement store"):
+        AgreementStore(blank, create=False)
+    assert blank.read_bytes() == before
+
+
+def test_open_existing_reads_a_store(path: pathlib.Path) -> None:
+    """With create=False an existing store opens and reads as usual."""
+    agreement = numbered("agr", 1)
+    with AgreementStore(path) as store:
+        store.add(agreement)
+    with AgreementStore(path, create=False) as store:
+        assert store.all() == (agreement,)
+
+
 @pytest.mark.parametrize(
     ("environment", "expected"),
     [

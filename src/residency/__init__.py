@@ -40,6 +40,7 @@ from residency.errors import (
     UnknownConsent,
     UnknownDataCenter,
     UnknownLocation,
+    UnknownRegion,
 )
 from residency.locations import CountryCode, Location, resolve_location
 from residency.placement import Constraint, Placement
@@ -89,6 +90,7 @@ __all__ = [
     "UnknownConsent",
     "UnknownDataCenter",
     "UnknownLocation",
+    "UnknownRegion",
     "catalog_json_schema",
     "default_policy",
     "load_agreements",

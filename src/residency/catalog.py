@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from residency.errors import Problem, UnknownDataCenter
+from residency.errors import Problem, UnknownDataCenter, UnknownRegion
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -267,9 +267,12 @@ class Catalog:
         }
         object.__setattr__(self, "_in_region", MappingProxyType(in_region))
 
-    def region(self, region_id: str) -> Region:
-        """Return the region ``region_id``; raise ``KeyError`` for an unknown id."""
-        return self._regions[region_id]
+    def region(self, region_id: object) -> Region:
+        """Return the region ``region_id``, or raise ``UnknownRegion``."""
+        try:
+            return self._regions[region_id]  # type: ignore[index]
+        except (KeyError, TypeError):
+            raise UnknownRegion(region_id, catalog=self.id, known=self._regions) from None
 
     def data_center(self, data_center_id: object) -> DataCenter:
         """Return the data center ``data_center_id``, or raise ``UnknownDataCenter``."""
@@ -281,8 +284,11 @@ class Catalog:
             ) from None
 
     def data_centers_in(self, region_id: str) -> tuple[DataCenter, ...]:
-        """Return the data centers of region ``region_id`` in catalog order."""
-        return self._in_region[region_id]
+        """Return the region's data centers in catalog order, or raise ``UnknownRegion``."""
+        try:
+            return self._in_region[region_id]
+        except (KeyError, TypeError):
+            raise UnknownRegion(region_id, catalog=self.id, known=self._regions) from None
 
     def statement(self, key: str) -> Quote | None:
         """Return the source statement ``key`` (``promise``, ``due_diligence``, ...), if any."""

@@ -10,6 +10,7 @@ ends in one of these, with fields that say why, never in a silent default::
     │   ├── AmbiguousLocation (LookupError)    fits several countries; .candidates
     │   └── UnassignedLocation (LookupError)   a country the catalog leaves unassigned
     ├── InvalidAccount (ValueError)            an account id that is not a non-empty str
+    ├── UnknownRegion (LookupError)            a region id the catalog does not hold; .region
     ├── UnknownDataCenter (LookupError)        an id the catalog does not hold; .data_center
     ├── NoEligibleDataCenter (LookupError)     no data center of the region meets a constraint
     ├── CatalogError (ValueError)              an invalid catalog; .problems lists every one
@@ -59,6 +60,7 @@ __all__ = [
     "UnknownConsent",
     "UnknownDataCenter",
     "UnknownLocation",
+    "UnknownRegion",
 ]
 
 
@@ -117,6 +119,22 @@ class InvalidAccount(ResidencyError, ValueError):
         self.account_id = account_id
         """The account id as given."""
         super().__init__(f"an account id is a non-empty str, not {account_id!r:.80}")
+
+
+class UnknownRegion(ResidencyError, LookupError):
+    """A region id that the catalog does not hold."""
+
+    def __init__(self, region: object, *, catalog: str, known: Iterable[str]) -> None:
+        self.region = region
+        """The id as given."""
+        self.catalog = catalog
+        """The id of the catalog that was asked."""
+        self.known: tuple[str, ...] = tuple(known)
+        """The region ids the catalog does hold."""
+        super().__init__(
+            f"{region!r} is not a region of catalog {catalog!r}; "
+            f"the regions are {', '.join(self.known)}"
+        )
 
 
 class UnknownDataCenter(ResidencyError, LookupError):

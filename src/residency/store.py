@@ -260,22 +260,30 @@ class AgreementStore:
 
     __slots__ = ("_connection", "_path")
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> None:
         """Open the store at ``path`` (:func:`default_store_path` for ``None``).
 
-        A missing file, and missing parent folders, are created. A file that is not a
-        residency store, or was written by a newer residency, is refused with
+        A missing file, and missing parent folders, are created, unless ``create`` is false:
+        then only an existing store opens (a reader that merely looks creates nothing). A file
+        that is not a residency store, or was written by a newer residency, is refused with
         :class:`~residency.errors.StoreError`, and nothing is written to it.
         """
         self._path = pathlib.Path(path) if path is not None else default_store_path()
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+        if create:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            target: str | pathlib.Path = self._path
+        elif not self._path.is_file():
+            message = "no such file (asked to open an existing store, residency creates none)"
+            raise StoreError(message, path=str(self._path))
+        else:
+            target = self._path.absolute().as_uri() + "?mode=rw"  # never creates the file
         with self._guard():
             self._connection = sqlite3.connect(
-                self._path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
+                target, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, uri=not create
             )
         try:
             with self._guard():
-                self._prepare()
+                self._prepare(create=create)
         except BaseException:
             self._connection.close()
             raise
@@ -466,11 +474,11 @@ class AgreementStore:
 
     # --- machinery ---------------------------------------------------------------------------
 
-    def _prepare(self) -> None:
+    def _prepare(self, *, create: bool) -> None:
         """Make an empty file a store, or check that the file is one this code can read."""
         connection = self._connection
         connection.execute("PRAGMA foreign_keys = ON")
-        if _is_empty(connection):
+        if create and _is_empty(connection):
             with self._transaction():
                 if _is_empty(connection):  # another process may have made it a store meanwhile
                     for statement in _SCHEMA:
