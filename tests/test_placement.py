@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -13,7 +14,7 @@ import attrs
 import pytest
 
 from residency import Constraint, NoEligibleDataCenter, Policy, default_policy, load_policy
-from residency.placement import Ranker, rendezvous_order
+from residency.placement import Ranker, _order_of_three, rendezvous_order
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -142,6 +143,35 @@ def test_rendezvous_ignores_input_order() -> None:
         forward = rendezvous_order(account, eu)
         assert rendezvous_order(account, tuple(reversed(eu))) == forward
         assert set(forward) == set(eu)
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        *itertools.permutations((1, 2, 3)),
+        (1, 1, 1),
+        (2, 1, 1),
+        (1, 2, 1),
+        (1, 1, 2),
+        (2, 2, 1),
+        (1, 2, 2),
+        (2, 1, 2),
+    ],
+    ids=str,
+)
+def test_order_of_three_sorts_like_a_stable_sort(keys: tuple[int, int, int]) -> None:
+    """The spelled-out order of three keys equals a stable descending sort, ties included."""
+    expected = tuple(sorted(range(3), key=keys.__getitem__, reverse=True))
+    assert _order_of_three(*keys) == expected
+
+
+def test_every_order_is_equally_likely() -> None:
+    """Over nine thousand accounts each of the six orders of three data centers is near 1/6."""
+    ranker = Ranker(default_policy().catalog.data_centers_in("EU"))
+    counts = Counter(ranker.order(account) for account in ACCOUNTS)
+    assert len(counts) == 6
+    for count in counts.values():
+        assert 0.14 <= count / len(ACCOUNTS) <= 0.19
 
 
 def test_ranker_order_is_a_permutation() -> None:

@@ -267,6 +267,17 @@ class Catalog:
         }
         object.__setattr__(self, "_in_region", MappingProxyType(in_region))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Read-only mappings do not pickle: rebuild from the fields, as plain dicts.
+        fields = {
+            field.name: getattr(self, field.name)
+            for field in attrs.fields(Catalog)
+            if field.init
+        }
+        fields["groups"] = dict(self.groups)
+        fields["statements"] = dict(self.statements)
+        return (_catalog, (fields,))
+
     def region(self, region_id: object) -> Region:
         """Return the region ``region_id``, or raise ``UnknownRegion``."""
         try:
@@ -293,6 +304,13 @@ class Catalog:
     def statement(self, key: str) -> Quote | None:
         """Return the source statement ``key`` (``promise``, ``due_diligence``, ...), if any."""
         return self.statements.get(key)
+
+
+def _catalog(fields: dict[str, Any]) -> Catalog:
+    """Rebuild a pickled catalog; its read-only views are made anew."""
+    fields["groups"] = MappingProxyType(fields["groups"])
+    fields["statements"] = MappingProxyType(fields["statements"])
+    return Catalog(**fields)
 
 
 # --- building a catalog from a parsed document --------------------------------------------

@@ -19,7 +19,7 @@ True
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Constraint", "Placement", "Ranker", "account_key", "rendezvous_order"]
 
-_MASK = (1 << 64) - 1
+_MASK: Final = (1 << 64) - 1
 
 
 @attrs.frozen
@@ -128,9 +128,16 @@ def _blake2b(data: bytes, *, digest_size: int) -> Any:  # noqa: ANN401 - hashlib
     return blake2b(data, digest_size=digest_size)
 
 
+def _encode(account_id: str) -> bytes:
+    try:
+        return account_id.encode()
+    except UnicodeEncodeError:  # a lone surrogate: still an id, hashed by its code points
+        return account_id.encode("utf-8", "surrogatepass")
+
+
 def account_key(account_id: str) -> int:
     """The 64-bit key of an account, stable across processes, platforms and versions."""
-    return _stable_hash(account_id.encode("utf-8", "surrogatepass"))
+    return _stable_hash(_encode(account_id))
 
 
 def data_center_key(data_center_id: str) -> int:
@@ -138,13 +145,18 @@ def data_center_key(data_center_id: str) -> int:
     return _stable_hash(b"residency.dc\x00" + data_center_id.encode("utf-8"))
 
 
-def _mix(value: int) -> int:
-    """The 64-bit finaliser of MurmurHash3: spreads every input bit over the output."""
-    value ^= value >> 33
-    value = (value * 0xFF51AFD7ED558CCD) & _MASK
-    value ^= value >> 33
-    value = (value * 0xC4CEB9FE1A85EC53) & _MASK
-    return value ^ (value >> 33)
+_GOLDEN: Final = 0x9E3779B97F4A7C15
+"""An odd 64-bit multiplier (2**64 divided by the golden ratio), for multiplicative hashing."""
+
+
+def pair_hash(account: int, seed: int) -> int:
+    """The 64-bit hash of an (account key, data center seed) pair.
+
+    Both keys are BLAKE2b outputs, so one multiplication modulo 2**64 mixes them enough for
+    ranking: every order of a region's data centers comes out equally often, and the pair's
+    hash depends on nothing else.
+    """
+    return ((account ^ seed) * _GOLDEN) & _MASK
 
 
 def score(account: int, seed: int, weight: float = 1.0) -> float:
@@ -153,8 +165,24 @@ def score(account: int, seed: int, weight: float = 1.0) -> float:
     Weighted highest-random-weight: ``-weight / ln(u)`` for ``u`` uniform in (0, 1), so a data
     center wins a share of accounts proportional to its weight.
     """
-    unit = (_mix(account ^ seed) + 0.5) / 2.0**64
+    unit = (pair_hash(account, seed) + 0.5) / 2.0**64
     return -weight / math.log(unit)
+
+
+# The orders of three data centers, by which keys are larger: a decision tree that does the
+# work of a sort in two or three comparisons (equal keys keep catalog order, as a sort would).
+_ORDER_2: Final = ((0, 1), (1, 0))
+_ORDER_3: Final = ((0, 1, 2), (0, 2, 1), (2, 0, 1), (1, 0, 2), (1, 2, 0), (2, 1, 0))
+
+
+def _order_of_three(k0: float, k1: float, k2: float) -> tuple[int, ...]:
+    if k0 >= k1:
+        if k1 >= k2:
+            return _ORDER_3[0]
+        return _ORDER_3[1] if k0 >= k2 else _ORDER_3[2]
+    if k0 >= k2:
+        return _ORDER_3[3]
+    return _ORDER_3[4] if k1 >= k2 else _ORDER_3[5]
 
 
 class Ranker:
@@ -168,23 +196,33 @@ class Ranker:
         """The data centers ranked, in catalog order."""
         self._seeds: tuple[int, ...] | None = None  # hashed on the first account
         self._weights = tuple(dc.weight for dc in self.data_centers)
-        # Equal weights rank by the mixed hash alone: same order as the score, no logarithm.
+        # Equal weights rank by the pair hash alone: same order as the score, no logarithm.
         self._uniform = len(set(self._weights)) <= 1
 
     def order(self, account_id: str) -> tuple[int, ...]:
         """The positions of the data centers, best first, for ``account_id``."""
-        account = account_key(account_id)
         seeds = self._seeds
         if seeds is None:
             seeds = self._seeds = tuple(data_center_key(dc.id) for dc in self.data_centers)
+        account = int.from_bytes(_blake2b(_encode(account_id), digest_size=8).digest(), "big")
+        count = len(seeds)
+        keys: list[float] | list[int]
         if self._uniform:
-            keys = [_mix(account ^ seed) for seed in seeds]
+            if count == 3:  # the common case, spelled out: no list, no sort
+                s0, s1, s2 = seeds
+                return _order_of_three(
+                    ((account ^ s0) * _GOLDEN) & _MASK,
+                    ((account ^ s1) * _GOLDEN) & _MASK,
+                    ((account ^ s2) * _GOLDEN) & _MASK,
+                )
+            keys = [((account ^ seed) * _GOLDEN) & _MASK for seed in seeds]
         else:
-            keys = [
-                score(account, seed, weight)  # type: ignore[misc]
-                for seed, weight in zip(seeds, self._weights, strict=True)
-            ]
-        return tuple(sorted(range(len(keys)), key=keys.__getitem__, reverse=True))
+            keys = [score(account, seed, weight) for seed, weight in zip(seeds, self._weights)]  # noqa: B905 - equal by construction
+        if count == 3:
+            return _order_of_three(*keys)
+        if count == 2:
+            return _ORDER_2[keys[0] < keys[1]]
+        return tuple(sorted(range(count), key=keys.__getitem__, reverse=True))
 
 
 def rendezvous_order(account_id: str, data_centers: Sequence[DataCenter]) -> tuple[DataCenter, ...]:

@@ -58,7 +58,7 @@ class _View:
         self.segment = segment
         self.expires = segment.end.timestamp() if segment.end else float("inf")
         self.by_input: dict[object, Placement] = {}
-        self.by_order: dict[tuple[str, tuple[int, ...]], Placement] = {}
+        self.by_order: dict[Location, dict[tuple[int, ...], Placement]] = {}
 
 
 class Policy:
@@ -86,6 +86,14 @@ class Policy:
 
     def __repr__(self) -> str:
         return f"<Policy catalog={self.catalog.id!r} mode={self.mode.value!r}>"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A policy travels (to Spark or Dask workers) as its catalog and mode; the caches and
+        # the time segments are rebuilt where it lands.
+        return (Policy, (self.catalog,), {"mode": self.mode})
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.mode = Mode(state["mode"])
 
     def with_mode(self, mode: Mode | str) -> Policy:
         """Return a policy over the same catalog in ``mode`` (``"enforce"`` or ``"audit"``)."""
@@ -136,12 +144,10 @@ class Policy:
             NoEligibleDataCenter: no data center of the region meets ``constraint``.
         """
         view = self._view(at)
-        if account_id is None and constraint is None:
-            try:
-                return view.by_input[location]
-            except (KeyError, TypeError):
-                return self._placed(view, location)
-        placement = self._placed(view, location)
+        try:
+            placement = view.by_input[location]
+        except (KeyError, TypeError):  # not seen yet, or unhashable (resolution says why)
+            placement = self._placed(view, location)
         if account_id is not None:
             placement = self._ordered(view, placement, account_id)
         if constraint is not None:
@@ -192,21 +198,24 @@ class Policy:
         )
 
     def _ordered(self, view: _View, placement: Placement, account_id: object) -> Placement:
-        order = self._rankers[placement.region].order(_account(account_id))
-        key = (placement.location, order)
-        ordered = view.by_order.get(key)  # type: ignore[arg-type]
+        if account_id.__class__ is not str or not account_id:
+            raise InvalidAccount(account_id)
+        order = self._rankers[placement.region].order(account_id)  # type: ignore[arg-type]
+        orders = view.by_order.get(placement.location)
+        if orders is None:
+            if len(view.by_order) >= _CACHE_LIMIT:
+                view.by_order.clear()
+            orders = view.by_order[placement.location] = {}
+        ordered = orders.get(order)
         if ordered is None:
             base = placement.data_centers
-            ordered = Placement(
+            ordered = orders[order] = Placement(
                 placement.location,
                 placement.region,
                 tuple(base[index] for index in order),
                 placement.rule,
                 placement.catalog,
             )
-            if len(view.by_order) >= _CACHE_LIMIT:
-                view.by_order.clear()
-            view.by_order[key] = ordered  # type: ignore[index]
         return ordered
 
     def assign_many(
@@ -218,14 +227,35 @@ class Policy:
     ) -> list[Placement]:
         """Return one placement per location, for large batches; the first bad input raises.
 
-        ``account_ids``, when given, runs parallel to ``locations`` and must be as long.
+        Each distinct location is resolved once; repeated ones (a country column has a few
+        hundred distinct values) cost a dict lookup each. ``account_ids``, when given, runs
+        parallel to ``locations``: one account per location, and exactly as many
+        (``ValueError`` otherwise).
         """
+        view = self._view(at)
+        values = locations if isinstance(locations, list | tuple) else list(locations)
+        try:
+            placements = list(map(view.by_input.__getitem__, values))
+        except (KeyError, TypeError):  # some not seen yet, or unhashable
+            placements = self._place_batch(view, values)
         if account_ids is None:
-            return [self.assign(location, at=at) for location in locations]
+            return placements
+        ordered = self._ordered
         return [
-            self.assign(location, account_id=account_id, at=at)
-            for location, account_id in zip(locations, account_ids, strict=True)
+            ordered(view, placement, account_id)
+            for placement, account_id in zip(placements, account_ids, strict=True)
         ]
+
+    def _place_batch(
+        self, view: _View, values: list[object] | tuple[object, ...]
+    ) -> list[Placement]:
+        try:
+            distinct: dict[object, Placement | None] = dict.fromkeys(values)
+        except TypeError:  # an unhashable value: resolving it one by one says which
+            return [self._placed(view, value) for value in values]
+        for value in distinct:
+            distinct[value] = self._placed(view, value)
+        return list(map(distinct.__getitem__, values))  # type: ignore[arg-type]
 
     def region_of(self, location: object, *, at: datetime | None = None) -> str:
         """Return the id of the region ``location`` is assigned to."""

@@ -1,0 +1,146 @@
+"""The policy facade: batches, caches, and pickling for distributed workers."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pycountry
+import pytest
+
+from residency import (
+    Agreement,
+    InvalidLocation,
+    Policy,
+    UnassignedLocation,
+    UnknownLocation,
+    default_policy,
+)
+from residency.locations import countries
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+ASSIGNABLE = [code for code in countries() if code != "AQ"]
+MIXED = ["DE", " fr ", "Germany", "Hoa Kỳ", "US-GA", "FR-NC", "276", "JPN", "Anh Quốc"]
+
+
+def test_assign_many_equals_assign_row_by_row() -> None:
+    """A batch gives, row by row, what assign gives, in the order of the input."""
+    policy = default_policy()
+    rows = (MIXED * 50) + ASSIGNABLE
+    assert policy.assign_many(rows) == [policy.assign(row) for row in rows]
+
+
+def test_assign_many_with_accounts() -> None:
+    """With one account per row, each row comes in that account's order."""
+    policy = default_policy()
+    rows = MIXED * 20
+    accounts = [f"account-{number}" for number in range(len(rows))]
+    expected = [
+        policy.assign(row, account_id=account) for row, account in zip(rows, accounts, strict=True)
+    ]
+    assert policy.assign_many(rows, account_ids=accounts) == expected
+    assert policy.assign_many(iter(rows), account_ids=iter(accounts)) == expected
+
+
+def test_assign_many_beyond_the_cache() -> None:
+    """A batch with more distinct values than the cache holds is still answered in full."""
+    codes = sorted(
+        subdivision.code
+        for subdivision in pycountry.subdivisions
+        if not subdivision.code.startswith("AQ-")
+    )
+    assert len(codes) > 4096
+    policy = default_policy()
+    policy.clear_caches()
+    placements = policy.assign_many(codes * 2)
+    assert len(placements) == 2 * len(codes)
+    fresh = load_policy_like(policy)
+    expected = [fresh.assign(code) for code in codes]
+    assert placements[: len(codes)] == expected
+    assert placements[len(codes) :] == expected
+
+
+def load_policy_like(policy: Policy) -> Policy:
+    """A policy over the same catalog with empty caches."""
+    fresh: Policy = pickle.loads(pickle.dumps(policy))  # noqa: S301 - our own bytes
+    return fresh
+
+
+@pytest.mark.parametrize(
+    ("rows", "error"),
+    [
+        (["DE", "Atlantis", "FR"], UnknownLocation),
+        (["DE", ["FR"], "FR"], InvalidLocation),
+        (["DE", None], InvalidLocation),
+        (["DE", "AQ"], UnassignedLocation),
+    ],
+    ids=["unknown", "unhashable", "none", "unassigned"],
+)
+def test_assign_many_raises_on_the_first_bad_row(
+    rows: list[object], error: type[Exception]
+) -> None:
+    """A batch with a bad row raises that row's typed error."""
+    with pytest.raises(error):
+        default_policy().assign_many(rows)
+
+
+def test_assign_many_needs_one_account_per_row() -> None:
+    """Accounts and locations of different lengths are refused."""
+    with pytest.raises(ValueError, match="zip"):
+        default_policy().assign_many(["DE", "FR"], account_ids=["a"])
+
+
+def test_caches_can_be_cleared() -> None:
+    """Clearing the caches changes no answer."""
+    policy = default_policy()
+    before = policy.assign("Deutschland", account_id="acme")
+    policy.clear_caches()
+    assert policy.assign("Deutschland", account_id="acme") == before
+
+
+def test_values_pickle() -> None:
+    """Placements, decisions, access answers, agreements and catalogs survive pickling."""
+    policy = default_policy()
+    agreement = Agreement(
+        id="agr-1",
+        account_id="acme",
+        destinations=["EU"],
+        valid_from=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    values = [
+        policy.assign("DE", account_id="acme"),
+        policy.check_transfer(
+            "GB", "linode-uk", "linode-eu", account_id="acme", agreements=[agreement]
+        ),
+        policy.who_can_access("DE", consents=["support"]),
+        agreement,
+        policy.catalog,
+    ]
+    for value in values:
+        assert pickle.loads(pickle.dumps(value)) == value  # noqa: S301 - our own bytes
+
+
+def test_policy_pickles_with_its_mode(tmp_path: Path) -> None:
+    """A pickled policy answers as the original, keeps its mode, and loads in another process."""
+    policy = default_policy()
+    audit = policy.with_mode("audit")
+    restored = pickle.loads(pickle.dumps(audit))  # noqa: S301 - our own bytes
+    assert restored.mode.value == "audit"
+    assert restored.catalog == policy.catalog
+    for account in ("a", "b", "c"):
+        assert restored.assign("FR", account_id=account) == policy.assign("FR", account_id=account)
+    path = tmp_path / "policy.pickle"
+    path.write_bytes(pickle.dumps(policy))
+    script = (
+        "import pickle, sys; policy = pickle.loads(open(sys.argv[1], 'rb').read()); "
+        "print(policy.assign('Hoa Kỳ', account_id='acme').primary.id)"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == policy.assign("US", account_id="acme").primary.id
