@@ -270,9 +270,7 @@ class Catalog:
     def __reduce__(self) -> tuple[Any, ...]:
         # Read-only mappings do not pickle: rebuild from the fields, as plain dicts.
         fields = {
-            field.name: getattr(self, field.name)
-            for field in attrs.fields(Catalog)
-            if field.init
+            field.name: getattr(self, field.name) for field in attrs.fields(Catalog) if field.init
         }
         fields["groups"] = dict(self.groups)
         fields["statements"] = dict(self.statements)

@@ -25,24 +25,25 @@ code  meaning
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import pathlib
 import re
 import sys
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 import click
 
 from residency.agreements import load_agreements
 from residency.catalog import catalog_json_schema
-from residency.cli import _render
+from residency.cli import _bulk, _render
 from residency.errors import CatalogError, InvalidAgreement, InvalidTime, ResidencyError, StoreError
 from residency.policy import default_policy, load_policy
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from residency.agreements import Agreement
     from residency.catalog import Catalog
@@ -408,6 +409,114 @@ def regions(session: _Session, at_text: str | None, as_json: bool) -> int:
         lambda: _render.regions_view(policy, at=at),
     )
     return EXIT_OK
+
+
+@cli.command(short_help="A region and primary data center for every row of a CSV file.")
+@click.argument("file", metavar="FILE.csv")
+@click.option(
+    "--column", default="country", show_default=True, help="The column that holds the location."
+)
+@click.option(
+    "--account-column",
+    metavar="NAME",
+    help="The column that holds the account id; its order decides each row's primary.",
+)
+@click.option(
+    "--output", "-o", default="-", metavar="FILE", help="Where to write the rows. Default: stdout."
+)
+@_at_option
+@click.pass_obj
+def assign(  # noqa: PLR0913 - one parameter per option
+    session: _Session,
+    file: str,
+    column: str,
+    account_column: str | None,
+    output: str,
+    at_text: str | None,
+) -> int:
+    """Place every row of FILE.csv: its columns, then region, primary, rule and error.
+
+    FILE.csv has a header row; "-" reads standard input. A bad row (unknown location, empty
+    cell, ...) gets its error in the error column and does not stop the run; if any row was
+    bad, the command ends with one line on stderr and exit code 2. Long files show a
+    progress bar when stderr is a terminal.
+    """
+    at = parse_time(at_text)
+    policy = session.policy
+    source = _open_csv(file)
+    try:
+        sink = sys.stdout if output == "-" else _create(output)
+        try:
+            with _bulk_progress(file) as advance:
+                report = _bulk.assign_csv(
+                    policy,
+                    source,
+                    sink,
+                    column=column,
+                    account_column=account_column,
+                    at=at,
+                    advance=advance,
+                )
+        except _bulk.MissingColumn as error:
+            raise click.UsageError(str(error)) from None
+        finally:
+            if sink is not sys.stdout:
+                sink.close()
+    finally:
+        if source is not sys.stdin:
+            source.close()
+    if report.bad:
+        line, first = report.examples[0]
+        noun = "row" if report.bad == 1 else "rows"
+        message = (
+            f"{report.bad:,} of {report.rows:,} {noun} could not be placed (see the error "
+            f"column); the first, line {line}: {first}"
+        )
+        return _fail("BadRows", message)
+    return EXIT_OK
+
+
+def _open_csv(file: str) -> TextIO:
+    if file == "-":
+        return sys.stdin
+    try:
+        return pathlib.Path(file).open(encoding="utf-8-sig", newline="")
+    except OSError as error:
+        message = f"cannot read {file!r}: {error.strerror}"
+        raise click.BadParameter(message, param_hint="'FILE.csv'") from None
+
+
+def _create(output: str) -> TextIO:
+    try:
+        return pathlib.Path(output).open("w", encoding="utf-8", newline="")
+    except OSError as error:
+        message = f"cannot write {output!r}: {error.strerror}"
+        raise click.BadParameter(message, param_hint="'--output'") from None
+
+
+@contextlib.contextmanager
+def _bulk_progress(file: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr for a long file, when stderr is a terminal; else nothing."""
+    if file == "-" or not sys.stderr.isatty():
+        yield None
+        return
+    total = _count_lines(file) - 1
+    if total < _PROGRESS_FROM_ROWS:
+        yield None
+        return
+    from rich.progress import Progress  # noqa: PLC0415 - only long files on a terminal
+
+    with Progress(console=_render.error_console(), transient=True) as progress:
+        task = progress.add_task("Placing rows", total=total)
+        yield lambda done: progress.advance(task, done)
+
+
+_PROGRESS_FROM_ROWS: Final = 100_000
+
+
+def _count_lines(file: str) -> int:
+    with pathlib.Path(file).open("rb") as binary:
+        return sum(block.count(b"\n") for block in iter(lambda: binary.read(1 << 20), b""))
 
 
 @cli.group(

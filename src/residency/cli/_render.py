@@ -80,6 +80,11 @@ def console() -> Console:
     return Console(file=sys.stdout, width=width, markup=False, emoji=False, highlight=False)
 
 
+def error_console() -> Console:
+    """A console on stderr, for progress bars that must not mix with the answer on stdout."""
+    return Console(file=sys.stderr, markup=False, emoji=False, highlight=False)
+
+
 def print_view(renderable: RenderableType) -> None:
     """Print ``renderable`` for people, without the trailing blanks rich pads table cells with."""
     out = console()
