@@ -322,14 +322,17 @@ class Policy:
             when = moment(at)
             view = self._view_at(when)
         placement = self._placed(view, location)
+        if account_id is not None and (account_id.__class__ is not str or not account_id):
+            raise InvalidAccount(account_id)
+        catalog = self.catalog
         decision = decide(
-            placement=placement,
-            source=self.catalog.data_center(source),
-            target=self.catalog.data_center(target),
-            account_id=None if account_id is None else _account(account_id),
-            agreements=agreements,
-            at=when,
-            known_destinations=self._destinations,
+            placement,
+            catalog.data_center(source),
+            catalog.data_center(target),
+            account_id,
+            agreements,
+            when,
+            self._destinations,
         )
         emit(decision, mode=self.mode)
         return decision
@@ -384,12 +387,6 @@ class Policy:
         """Forget every remembered answer; the next questions are answered afresh."""
         self._views.clear()
         self._now = None
-
-
-def _account(account_id: object) -> str:
-    if not isinstance(account_id, str) or not account_id:
-        raise InvalidAccount(account_id)
-    return account_id
 
 
 # --- building policies ----------------------------------------------------------------------
