@@ -14,7 +14,14 @@ import attrs
 import pytest
 
 from residency import Constraint, NoEligibleDataCenter, Policy, default_policy, load_policy
-from residency.placement import Ranker, _order_of_three, rendezvous_order
+from residency.placement import (
+    Ranker,
+    _order_of_three,
+    account_key,
+    data_center_key,
+    pair_hash,
+    rendezvous_order,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -172,6 +179,15 @@ def test_every_order_is_equally_likely() -> None:
     assert len(counts) == 6
     for count in counts.values():
         assert 0.14 <= count / len(ACCOUNTS) <= 0.19
+
+
+@pytest.mark.parametrize("account", ["acme", "Ünïcödé GmbH", "\ud800lone-surrogate", "x" * 500])
+def test_order_follows_the_documented_hash(account: str) -> None:
+    """The fast path ranks exactly by pair_hash of account_key and each data center's seed."""
+    eu = default_policy().catalog.data_centers_in("EU")
+    hashes = [pair_hash(account_key(account), data_center_key(dc.id)) for dc in eu]
+    expected = tuple(sorted(range(3), key=hashes.__getitem__, reverse=True))
+    assert Ranker(eu).order(account) == expected
 
 
 def test_ranker_order_is_a_permutation() -> None:

@@ -136,7 +136,10 @@ def _encode(account_id: str) -> bytes:
 
 
 def account_key(account_id: str) -> int:
-    """The 64-bit key of an account, stable across processes, platforms and versions."""
+    """The 64-bit key of an account, stable across processes, platforms and versions.
+
+    :meth:`Ranker.order` computes the same key inline, on its hot path.
+    """
     return _stable_hash(_encode(account_id))
 
 
@@ -204,7 +207,11 @@ class Ranker:
         seeds = self._seeds
         if seeds is None:
             seeds = self._seeds = tuple(data_center_key(dc.id) for dc in self.data_centers)
-        account = int.from_bytes(_blake2b(_encode(account_id), digest_size=8).digest(), "big")
+        try:
+            data = account_id.encode()
+        except UnicodeEncodeError:  # a lone surrogate: still an id, hashed by its code points
+            data = account_id.encode("utf-8", "surrogatepass")
+        account = int.from_bytes(_blake2b(data, digest_size=8).digest(), "big")
         count = len(seeds)
         keys: list[float] | list[int]
         if self._uniform:
