@@ -694,3 +694,25 @@ def test_import_reads_nothing_heavy() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=False
     )
     assert completed.returncode == 0, completed.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "country"),
+    [
+        ("Hoa Kỳ", "US"),
+        ("Anh Quốc", "GB"),
+        ("Nhật Bản", "JP"),
+        ("Hàn Quốc", "KR"),
+        ("Triều Tiên", "KP"),
+        ("Hà Lan", "NL"),
+        ("Campuchia", "KH"),
+        ("Thổ Nhĩ Kỳ", "TR"),
+        ("Cộng hòa Séc", "CZ"),
+        ("Trung Quốc", "CN"),
+        ("Đức", "DE"),
+        ("Thụy Sĩ", "CH"),
+    ],
+)
+def test_common_vietnamese_names(name: str, country: str) -> None:
+    """The Vietnamese names support staff meet for the source's customers resolve."""
+    assert resolve_location(name).country == country
