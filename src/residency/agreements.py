@@ -25,6 +25,7 @@ True
 from __future__ import annotations
 
 import enum
+import math
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -102,6 +103,10 @@ class Agreement:
     """The legal basis of the move."""
     reference: str = ""
     """Where the agreement is recorded: a contract number, a ticket, a document."""
+    window: tuple[float, float, float] = attrs.field(
+        init=False, eq=False, repr=False, default=(0.0, 0.0, 0.0)
+    )
+    """The window as POSIX timestamps (from, until, revoked; inf for none), for fast checks."""
 
     def __attrs_post_init__(self) -> None:
         # Values come from files and callers alike: check them as plain objects.
@@ -136,14 +141,19 @@ class Agreement:
         if problems:
             named = fields["id"] if isinstance(fields["id"], str) and fields["id"] else None
             raise InvalidAgreement(problems, agreement=named)
+        # Timestamps keep the instants' order exactly (microseconds fit a double's precision).
+        window = (
+            self.valid_from.timestamp(),
+            self.valid_until.timestamp() if self.valid_until is not None else math.inf,
+            self.revoked_at.timestamp() if self.revoked_at is not None else math.inf,
+        )
+        object.__setattr__(self, "window", window)
 
     def in_force(self, at: datetime) -> bool:
         """Whether the agreement is in force at the instant ``at`` (an aware datetime)."""
-        return (
-            self.valid_from <= at
-            and (self.valid_until is None or at < self.valid_until)
-            and (self.revoked_at is None or at < self.revoked_at)
-        )
+        start, until, revoked = self.window
+        moment = at.timestamp()
+        return start <= moment < until and moment < revoked
 
     def covers(self, region: str, data_center: str) -> bool:
         """Whether the agreement names ``region`` or the data center ``data_center``."""
@@ -198,10 +208,12 @@ class AgreementIndex:
     (1, ['a'], ())
     """
 
-    __slots__ = ("_by_account", "_count")
+    __slots__ = ("_by_account", "_count", "checked_against")
 
     def __init__(self, agreements: Iterable[Agreement] = ()) -> None:
         """Index ``agreements``; a duplicate id is refused."""
+        self.checked_against: frozenset[str] | None = None
+        """The destinations every agreement was checked against (``Policy.check_agreements``)."""
         by_account: dict[str, list[Agreement]] = {}
         seen: set[str] = set()
         problems: list[Problem] = []

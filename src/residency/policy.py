@@ -381,6 +381,7 @@ class Policy:
         ]
         if problems:
             raise InvalidAgreement(problems)
+        index.checked_against = self._destinations  # check_transfer need not check them again
         return index
 
     def clear_caches(self) -> None:

@@ -229,21 +229,22 @@ def decide(  # noqa: PLR0913 - the inputs of a decision
     """
     region = placement.region
     in_region = target.region == region
+    source_covered = source.region == region
     agreement: Agreement | None = None
     lapsed: list[Agreement] = []
-    source_covered = source.region == region
-    for candidate in _candidates(agreements, account_id):
-        destinations = candidate.destinations
-        if not destinations <= known_destinations:
-            raise _unknown_destinations(candidate, known_destinations)
-        in_force = candidate.in_force(at)
-        if not source_covered and in_force:
-            source_covered = source.region in destinations or source.id in destinations
-        if not in_region and (target.region in destinations or target.id in destinations):
-            if not in_force:
-                lapsed.append(candidate)
-            elif agreement is None:
-                agreement = candidate
+    candidates = _candidates(agreements, account_id)
+    if candidates:
+        if not (
+            isinstance(agreements, AgreementIndex)
+            and agreements.checked_against is known_destinations
+        ):
+            for candidate in candidates:
+                if not candidate.destinations <= known_destinations:
+                    raise _unknown_destinations(candidate, known_destinations)
+        if not (in_region and source_covered):  # else no agreement can change the answer
+            agreement, lapsed, source_covered = _consider(
+                candidates, source, target, at, in_region=in_region, source_covered=source_covered
+            )
     if in_region:
         basis, allowed = TransferBasis.IN_REGION, True
     elif agreement is not None:
@@ -262,6 +263,37 @@ def decide(  # noqa: PLR0913 - the inputs of a decision
         tuple(lapsed) if lapsed else (),
         not source_covered,
     )
+
+
+def _consider(  # noqa: PLR0913 - one step of decide, with its state
+    candidates: tuple[Agreement, ...],
+    source: DataCenter,
+    target: DataCenter,
+    at: datetime,
+    *,
+    in_region: bool,
+    source_covered: bool,
+) -> tuple[Agreement | None, list[Agreement], bool]:
+    """Go through an account's agreements once.
+
+    Returns the first agreement in force that covers the target, those that cover it but are
+    not in force, and whether one in force covers the source.
+    """
+    agreement: Agreement | None = None
+    lapsed: list[Agreement] = []
+    moment = at.timestamp()
+    for candidate in candidates:
+        destinations = candidate.destinations
+        start, until, revoked = candidate.window
+        in_force = start <= moment < until and moment < revoked
+        if not source_covered and in_force:
+            source_covered = source.region in destinations or source.id in destinations
+        if not in_region and (target.region in destinations or target.id in destinations):
+            if not in_force:
+                lapsed.append(candidate)
+            elif agreement is None:
+                agreement = candidate
+    return agreement, lapsed, source_covered
 
 
 @functools.cache
