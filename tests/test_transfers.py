@@ -302,3 +302,19 @@ def test_decisions_are_silent_without_listeners(caplog: pytest.LogCaptureFixture
     with caplog.at_level(logging.WARNING, logger="residency.decisions"):
         default_policy().check_transfer("DE", "linode-eu", "aws-eu-west-1", at=NOW)
     assert caplog.records == []
+
+
+def test_an_unchecked_index_is_checked_on_use() -> None:
+    """An index built by hand is checked on use; one from check_agreements is marked checked."""
+    bad = AgreementIndex([_agreement(["MARS"])])
+    assert bad.checked_against is None
+    with pytest.raises(InvalidAgreement):
+        default_policy().check_transfer(
+            "GB", "linode-uk", "linode-uk", account_id="acme", agreements=bad, at=NOW
+        )
+    good = default_policy().check_agreements([_agreement(["EU"])])
+    assert good.checked_against is not None
+    decision = default_policy().check_transfer(
+        "GB", "linode-uk", "linode-eu", account_id="acme", agreements=good, at=NOW
+    )
+    assert decision.allowed
