@@ -34,7 +34,7 @@ types: $(STAMP)
 	$(BIN)/mypy src tests
 
 pytest: $(STAMP)
-	$(BIN)/pytest --cov --cov-report=term
+	$(BIN)/pytest --cov --cov-report=term --hypothesis-profile=ci
 
 test: lint types pytest
 
