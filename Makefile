@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BENCH  := $(VENV)/.installed-bench
 CODE   := $(wildcard src tests scripts benchmarks)
 
 .PHONY: help install demo test lint types pytest bench index clean
@@ -11,6 +12,7 @@ help:
 	@echo "make demo   set up, then a support session through the residency command"
 	@echo "make test   set up, then run every gate: ruff, mypy --strict, pytest with coverage"
 	@echo "make bench  set up, then measure residency side by side with its peers"
+	@echo "            (BENCH_ARGS=--quick for a smoke run; --json FILE, --only SECTION)"
 	@echo "make index  regenerate the name index from pycountry"
 
 $(BIN)/python:
@@ -38,8 +40,13 @@ pytest: $(STAMP)
 
 test: lint types pytest
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+# The peers (country_converter, which pulls in pandas) install only for the benchmark.
+$(BENCH): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c requirements/dev.txt -e '.[bench]'
+	@touch $(BENCH)
+
+bench: $(BENCH)
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 index: $(STAMP)
 	$(BIN)/python scripts/build_name_index.py
