@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     import os
     from collections.abc import Iterable, Iterator
 
-__all__ = ["Agreement", "AgreementIndex", "LegalBasis", "load_agreements"]
+__all__ = ["Agreement", "AgreementIndex", "LegalBasis", "Row", "load_agreements"]
 
 
 class LegalBasis(enum.StrEnum):
@@ -183,6 +183,10 @@ class Agreement:
         }
 
 
+Row = tuple[float, float, float, Agreement]
+"""An agreement with its window as timestamps: ``(start, until, revoked, agreement)``."""
+
+
 def _order(agreement: Agreement) -> tuple[datetime, str]:
     return (agreement.valid_from, agreement.id)
 
@@ -225,16 +229,29 @@ class AgreementIndex:
             by_account.setdefault(agreement.account_id, []).append(agreement)
         if problems:
             raise InvalidAgreement(problems)
-        self._by_account = {
-            account: tuple(sorted(items, key=_order)) for account, items in by_account.items()
-        }
+        # Per account: its agreements in order, and the same by destination, so that a check
+        # looks only at the agreements that name the place in question.
+        # Each row carries the agreement's window beside it: one object less to reach per check.
+        self._by_account: dict[str, tuple[tuple[Agreement, ...], dict[str, tuple[Row, ...]]]]
+        self._by_account = {}
+        for account, items in by_account.items():
+            ordered = tuple(sorted(items, key=_order))
+            by_destination: dict[str, list[Row]] = {}
+            for agreement in ordered:
+                row = (*agreement.window, agreement)
+                for destination in agreement.destinations:
+                    by_destination.setdefault(destination, []).append(row)
+            self._by_account[account] = (
+                ordered,
+                {place: tuple(rows) for place, rows in by_destination.items()},
+            )
         self._count = len(seen)
 
     def __len__(self) -> int:
         return self._count
 
     def __iter__(self) -> Iterator[Agreement]:
-        for items in self._by_account.values():
+        for items, _ in self._by_account.values():
             yield from items
 
     def __repr__(self) -> str:
@@ -242,7 +259,28 @@ class AgreementIndex:
 
     def for_account(self, account_id: str) -> tuple[Agreement, ...]:
         """The agreements of ``account_id``, in order; empty when it has none."""
-        return self._by_account.get(account_id, ())
+        entry = self._by_account.get(account_id)
+        return entry[0] if entry is not None else ()
+
+    def covering(self, account_id: str, region: str, data_center: str) -> tuple[Row, ...]:
+        """The agreements of ``account_id`` that name ``region`` or ``data_center``, in order.
+
+        Each comes as a row ``(start, until, revoked, agreement)``: the window as POSIX
+        timestamps (``inf`` for none), then the agreement. Whether it is in force at some
+        moment is ``start <= moment < until and moment < revoked``.
+        """
+        entry = self._by_account.get(account_id)
+        if entry is None:
+            return ()
+        by_destination = entry[1]
+        by_region = by_destination.get(region, ())
+        by_data_center = by_destination.get(data_center, ())
+        if not by_data_center:
+            return by_region
+        if not by_region:
+            return by_data_center
+        named = {row[3].id for row in by_region} | {row[3].id for row in by_data_center}
+        return tuple((*a.window, a) for a in entry[0] if a.id in named)
 
     def accounts(self) -> frozenset[str]:
         """Every account that has at least one agreement."""

@@ -34,7 +34,7 @@ from residency.groups import bundled_groups, parse_groups
 from residency.locations import CountryCode, Location, countries, resolve_location
 from residency.placement import Constraint, Placement, Ranker
 from residency.rules import Assignment, Segment, moment
-from residency.transfers import Mode, TransferDecision, decide, emit
+from residency.transfers import Mode, TransferDecision, decide, decisions_logger, emit
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Policy", "default_policy", "load_policy"]
 
+_INFO = 20  # logging.INFO, without importing logging
+
 _CACHE_LIMIT = 4096
 """How many distinct raw inputs a policy remembers per time segment before it starts over."""
 
@@ -52,10 +54,11 @@ _CACHE_LIMIT = 4096
 class _View:
     """What a policy knows for one time segment: its rules, and the answers given so far."""
 
-    __slots__ = ("by_input", "by_order", "expires", "segment")
+    __slots__ = ("by_input", "by_order", "end", "expires", "segment")
 
     def __init__(self, segment: Segment) -> None:
         self.segment = segment
+        self.end = segment.end
         self.expires = segment.end.timestamp() if segment.end else float("inf")
         self.by_input: dict[object, Placement] = {}
         self.by_order: dict[Location, dict[tuple[int, ...], Placement]] = {}
@@ -317,7 +320,10 @@ class Policy:
             InvalidTime: ``at`` is naive or not a datetime.
         """
         if at is None:
-            view, when = self._view(None), datetime.now(UTC)
+            when = datetime.now(UTC)
+            view = self._now
+            if view is None or (view.end is not None and when >= view.end):
+                view = self._now = self._view_at(when)
         else:
             when = moment(at)
             view = self._view_at(when)
@@ -334,7 +340,8 @@ class Policy:
             when,
             self._destinations,
         )
-        emit(decision, mode=self.mode)
+        if decisions_logger().isEnabledFor(_INFO):
+            emit(decision, mode=self.mode)
         return decision
 
     def enforce_transfer(  # noqa: PLR0913 - the contract's signature

@@ -44,7 +44,15 @@ if TYPE_CHECKING:
     from residency.locations import Location
     from residency.placement import Placement
 
-__all__ = ["LOGGER_NAME", "Mode", "TransferBasis", "TransferDecision", "decide", "emit"]
+__all__ = [
+    "LOGGER_NAME",
+    "Mode",
+    "TransferBasis",
+    "TransferDecision",
+    "decide",
+    "decisions_logger",
+    "emit",
+]
 
 LOGGER_NAME = "residency.decisions"
 """The logger every decision is emitted on."""
@@ -189,16 +197,20 @@ class TransferDecision:
         }
 
 
-def _candidates(
-    agreements: AgreementIndex | Iterable[Agreement], account_id: str | None
-) -> tuple[Agreement, ...]:
-    if account_id is None or not agreements:
-        return ()
+def _index(
+    agreements: AgreementIndex | Iterable[Agreement], account_id: str, known: AbstractSet[str]
+) -> AgreementIndex:
+    """The account's agreements as an index whose destinations are known to be the catalog's."""
     if isinstance(agreements, AgreementIndex):
-        return agreements.for_account(account_id)
-    return AgreementIndex(a for a in agreements if a.account_id == account_id).for_account(
-        account_id
-    )
+        if agreements.checked_against is known:
+            return agreements
+        own = agreements.for_account(account_id)
+    else:
+        own = tuple(a for a in agreements if a.account_id == account_id)
+    for agreement in own:
+        if not agreement.destinations <= known:
+            raise _unknown_destinations(agreement, known)
+    return agreements if isinstance(agreements, AgreementIndex) else AgreementIndex(own)
 
 
 def _unknown_destinations(agreement: Agreement, known: AbstractSet[str]) -> InvalidAgreement:
@@ -232,19 +244,25 @@ def decide(  # noqa: PLR0913 - the inputs of a decision
     source_covered = source.region == region
     agreement: Agreement | None = None
     lapsed: list[Agreement] = []
-    candidates = _candidates(agreements, account_id)
-    if candidates:
-        if not (
-            isinstance(agreements, AgreementIndex)
-            and agreements.checked_against is known_destinations
-        ):
-            for candidate in candidates:
-                if not candidate.destinations <= known_destinations:
-                    raise _unknown_destinations(candidate, known_destinations)
+    if account_id is not None and agreements:
+        index = _index(agreements, account_id, known_destinations)
         if not (in_region and source_covered):  # else no agreement can change the answer
-            agreement, lapsed, source_covered = _consider(
-                candidates, source, target, at, in_region=in_region, source_covered=source_covered
-            )
+            moment = at.timestamp()
+            if not source_covered:
+                source_covered = any(
+                    start <= moment < until and moment < revoked
+                    for start, until, revoked, _ in index.covering(
+                        account_id, source.region, source.id
+                    )
+                )
+            if not in_region:
+                for start, until, revoked, candidate in index.covering(
+                    account_id, target.region, target.id
+                ):
+                    if not (start <= moment < until and moment < revoked):
+                        lapsed.append(candidate)
+                    elif agreement is None:
+                        agreement = candidate
     if in_region:
         basis, allowed = TransferBasis.IN_REGION, True
     elif agreement is not None:
@@ -265,39 +283,9 @@ def decide(  # noqa: PLR0913 - the inputs of a decision
     )
 
 
-def _consider(  # noqa: PLR0913 - one step of decide, with its state
-    candidates: tuple[Agreement, ...],
-    source: DataCenter,
-    target: DataCenter,
-    at: datetime,
-    *,
-    in_region: bool,
-    source_covered: bool,
-) -> tuple[Agreement | None, list[Agreement], bool]:
-    """Go through an account's agreements once.
-
-    Returns the first agreement in force that covers the target, those that cover it but are
-    not in force, and whether one in force covers the source.
-    """
-    agreement: Agreement | None = None
-    lapsed: list[Agreement] = []
-    moment = at.timestamp()
-    for candidate in candidates:
-        destinations = candidate.destinations
-        start, until, revoked = candidate.window
-        in_force = start <= moment < until and moment < revoked
-        if not source_covered and in_force:
-            source_covered = source.region in destinations or source.id in destinations
-        if not in_region and (target.region in destinations or target.id in destinations):
-            if not in_force:
-                lapsed.append(candidate)
-            elif agreement is None:
-                agreement = candidate
-    return agreement, lapsed, source_covered
-
-
 @functools.cache
-def _logger() -> logging.Logger:
+def decisions_logger() -> logging.Logger:
+    """The ``residency.decisions`` logger (logging is imported on the first call only)."""
     # logging costs several milliseconds to import: only code that checks transfers pays.
     import logging  # noqa: PLC0415 - see above
 
@@ -310,7 +298,7 @@ def emit(decision: TransferDecision, *, mode: Mode, enforced: bool = False) -> N
     A denial that ``enforce_transfer`` let through in audit mode is logged at WARNING; every
     other decision at INFO. The event rides in the record's ``residency`` attribute.
     """
-    logger = _logger()
+    logger = decisions_logger()
     let_through = enforced and mode is Mode.AUDIT and not decision.allowed
     level = _WARNING if let_through else _INFO
     if logger.isEnabledFor(level):
