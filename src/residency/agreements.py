@@ -183,8 +183,8 @@ class Agreement:
         }
 
 
-Row = tuple[float, float, float, Agreement]
-"""An agreement with its window as timestamps: ``(start, until, revoked, agreement)``."""
+Row = tuple[float, float, Agreement]
+"""An agreement and the instants it is in force between, as timestamps: (start, end, agreement)."""
 
 
 def _order(agreement: Agreement) -> tuple[datetime, str]:
@@ -212,7 +212,7 @@ class AgreementIndex:
     (1, ['a'], ())
     """
 
-    __slots__ = ("_by_account", "_count", "checked_against")
+    __slots__ = ("_by_account", "_by_destination", "_count", "checked_against")
 
     def __init__(self, agreements: Iterable[Agreement] = ()) -> None:
         """Index ``agreements``; a duplicate id is refused."""
@@ -231,27 +231,28 @@ class AgreementIndex:
             raise InvalidAgreement(problems)
         # Per account: its agreements in order, and the same by destination, so that a check
         # looks only at the agreements that name the place in question.
-        # Each row carries the agreement's window beside it: one object less to reach per check.
-        self._by_account: dict[str, tuple[tuple[Agreement, ...], dict[str, tuple[Row, ...]]]]
-        self._by_account = {}
+        # Two maps: an account's agreements in order, and the same by destination as rows
+        # that carry the window beside the agreement, so that a check reaches few objects.
+        self._by_account: dict[str, tuple[Agreement, ...]] = {}
+        self._by_destination: dict[str, dict[str, tuple[Row, ...]]] = {}
         for account, items in by_account.items():
-            ordered = tuple(sorted(items, key=_order))
+            ordered = self._by_account[account] = tuple(sorted(items, key=_order))
             by_destination: dict[str, list[Row]] = {}
             for agreement in ordered:
-                row = (*agreement.window, agreement)
+                start, until, revoked = agreement.window
+                row = (start, min(until, revoked), agreement)
                 for destination in agreement.destinations:
                     by_destination.setdefault(destination, []).append(row)
-            self._by_account[account] = (
-                ordered,
-                {place: tuple(rows) for place, rows in by_destination.items()},
-            )
+            self._by_destination[account] = {
+                place: tuple(rows) for place, rows in by_destination.items()
+            }
         self._count = len(seen)
 
     def __len__(self) -> int:
         return self._count
 
     def __iter__(self) -> Iterator[Agreement]:
-        for items, _ in self._by_account.values():
+        for items in self._by_account.values():
             yield from items
 
     def __repr__(self) -> str:
@@ -259,28 +260,31 @@ class AgreementIndex:
 
     def for_account(self, account_id: str) -> tuple[Agreement, ...]:
         """The agreements of ``account_id``, in order; empty when it has none."""
-        entry = self._by_account.get(account_id)
-        return entry[0] if entry is not None else ()
+        return self._by_account.get(account_id, ())
 
     def covering(self, account_id: str, region: str, data_center: str) -> tuple[Row, ...]:
         """The agreements of ``account_id`` that name ``region`` or ``data_center``, in order.
 
-        Each comes as a row ``(start, until, revoked, agreement)``: the window as POSIX
-        timestamps (``inf`` for none), then the agreement. Whether it is in force at some
-        moment is ``start <= moment < until and moment < revoked``.
+        Each comes as a row ``(start, end, agreement)``: the instants, as POSIX timestamps,
+        from which it is in force and from which it no longer is (the earlier of its end and
+        its revocation; ``inf`` for neither). It is in force at ``moment`` exactly when
+        ``start <= moment < end``.
         """
-        entry = self._by_account.get(account_id)
-        if entry is None:
+        by_destination = self._by_destination.get(account_id)
+        if by_destination is None:
             return ()
-        by_destination = entry[1]
         by_region = by_destination.get(region, ())
         by_data_center = by_destination.get(data_center, ())
         if not by_data_center:
             return by_region
         if not by_region:
             return by_data_center
-        named = {row[3].id for row in by_region} | {row[3].id for row in by_data_center}
-        return tuple((*a.window, a) for a in entry[0] if a.id in named)
+        named = {row[2].id for row in (*by_region, *by_data_center)}
+        return tuple(
+            (a.window[0], min(a.window[1:]), a)
+            for a in self._by_account[account_id]
+            if a.id in named
+        )
 
     def accounts(self) -> frozenset[str]:
         """Every account that has at least one agreement."""

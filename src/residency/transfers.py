@@ -250,16 +250,12 @@ def decide(  # noqa: PLR0913 - the inputs of a decision
             moment = at.timestamp()
             if not source_covered:
                 source_covered = any(
-                    start <= moment < until and moment < revoked
-                    for start, until, revoked, _ in index.covering(
-                        account_id, source.region, source.id
-                    )
+                    start <= moment < end
+                    for start, end, _ in index.covering(account_id, source.region, source.id)
                 )
             if not in_region:
-                for start, until, revoked, candidate in index.covering(
-                    account_id, target.region, target.id
-                ):
-                    if not (start <= moment < until and moment < revoked):
+                for start, end, candidate in index.covering(account_id, target.region, target.id):
+                    if not start <= moment < end:
                         lapsed.append(candidate)
                     elif agreement is None:
                         agreement = candidate
