@@ -126,6 +126,8 @@ def resolve_location(value: object) -> Location:
         UnknownLocation: ``value`` fits no country (``.suggestions`` may hold close names).
         AmbiguousLocation: ``value`` fits several countries (``.candidates``).
     """
+    if value.__class__ is str and len(value) > MAX_INPUT_LENGTH:  # type: ignore[arg-type]
+        _text(value)  # refuses it unread: hashing it for the cache would read all of it
     try:
         return _CACHE[value]
     except (KeyError, TypeError):
