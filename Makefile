@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BENCH  := $(VENV)/.installed-bench
-CODE   := $(wildcard src tests scripts benchmarks)
+CODE   := $(wildcard src tests scripts benchmarks examples)
 
 .PHONY: help install demo test lint types pytest bench index clean
 
@@ -33,7 +33,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check $(CODE)
 
 types: $(STAMP)
-	$(BIN)/mypy src tests
+	$(BIN)/mypy src tests examples
 
 pytest: $(STAMP)
 	$(BIN)/pytest --cov --cov-report=term --hypothesis-profile=ci
