@@ -13,14 +13,14 @@ help:
 	@echo "make test   set up, then run every gate: ruff, mypy --strict, pytest with coverage"
 	@echo "make bench  set up, then measure residency side by side with its peers"
 	@echo "            (BENCH_ARGS=--quick for a smoke run; --json FILE, --only SECTION)"
-	@echo "make index  regenerate the name index from pycountry"
+	@echo "make index  regenerate the name index from pycountry and the Unicode CLDR (Babel)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(BIN)/python pyproject.toml requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements/dev.txt -e '.[cli,test]' ruff mypy
+	$(BIN)/python -m pip install --quiet -c requirements/dev.txt -e '.[cli,test]' ruff mypy babel
 	@touch $(STAMP)
 
 install: $(STAMP)

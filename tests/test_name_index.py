@@ -5,6 +5,8 @@ from __future__ import annotations
 import doctest
 import importlib.util
 import json
+import subprocess
+import sys
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "build_name_index.py"
+GENERATED = ("countries.json", "names.json", "subdivisions.json")
 
 
 def _load_script() -> ModuleType:
@@ -55,21 +58,27 @@ def _english_names() -> list[object]:
 
 @pytest.fixture(scope="module")
 def names() -> dict[str, set[str]]:
-    """Map every key of names.json to the set of countries it may mean."""
+    """Map every key of names.json to the set of countries it may mean (exact forms included)."""
     document = _json("names.json")
     keys: dict[str, set[str]] = {
-        key: {country} for country, listed in document["names"].items() for key in listed
+        key: {target[:2]}
+        for target, listed in document["names"].items()
+        for key in listed.split("|")
     }
     for key, countries in document["ambiguous"].items():
         keys[key] = set(countries)
+    for key, forms in document["exact"].items():
+        for target in forms.values():
+            targets = target if isinstance(target, list) else [target]
+            keys.setdefault(key, set()).update(t[:2] for t in targets if not t.startswith("!"))
     return keys
 
 
 @pytest.mark.slow
 def test_generated_files_are_current() -> None:
-    """The committed data files are exactly what the build script produces now."""
+    """The committed data files and conflict report are exactly what the build produces now."""
     built = build_name_index.build()
-    assert set(built) == {"countries.json", "names.json", "subdivisions.json"}
+    assert set(built) == {"countries.json", "names.json", "subdivisions.json", "names-conflicts.md"}
     stale = [name for name, content in built.items() if _data.read_bytes(name) != content]
     assert not stale, f"stale: {stale}; run make index"
 
@@ -79,6 +88,8 @@ def test_headers_name_source_and_generator(name: str) -> None:
     """Each generated file names the pycountry version and the script that wrote it."""
     document = _json(name)
     assert document["pycountry"] == version("pycountry")
+    assert document["babel"] == version("babel")
+    assert document["cldr"]
     assert document["generator"] == "scripts/build_name_index.py"
 
 
@@ -91,9 +102,18 @@ def test_files_are_compact_and_sorted(name: str) -> None:
     assert content == (compact + "\n").encode("utf-8")
 
 
-def test_names_file_stays_small() -> None:
-    """The name index stays under 1.5 MB, so its first load stays fast."""
-    assert len(_data.read_bytes("names.json")) < 1_500_000
+def test_name_data_stays_small() -> None:
+    """The name data shipped in the wheel stays under 4 MB, so its first load stays fast."""
+    shipped = sum(len(_data.read_bytes(name)) for name in GENERATED)
+    assert shipped < 4_000_000
+    assert len(_data.read_bytes("names.json")) < 2_500_000
+
+
+def test_report_is_not_shipped() -> None:
+    """The conflict report sits beside the data for reviewers, and the wheel leaves it out."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    excluded = project["tool"]["hatch"]["build"]["targets"]["wheel"]["exclude"]
+    assert "src/residency/data/names-conflicts.md" in excluded
 
 
 def test_every_country_has_its_codes_and_names() -> None:
@@ -126,25 +146,29 @@ def test_translation_errors_lose_to_english(names: dict[str, set[str]]) -> None:
     assert names[normalize("Malaysia")] == {"MY"}
 
 
-def test_no_name_reads_as_another_countrys_code(names: dict[str, set[str]]) -> None:
-    """No two- or three-letter key means a country other than the one with that code."""
+def test_a_name_that_reads_as_a_code_is_listed(names: dict[str, set[str]]) -> None:
+    """Every key that is a code of one country and names another is listed as a code name."""
+    document = _json("countries.json")
     meanings = {}
-    for row in _json("countries.json")["countries"]:
+    for row in document["countries"]:
         meanings[row[0].casefold()] = row[0]
         meanings[row[1].casefold()] = row[0]
-    meanings |= {
-        code.casefold(): country for code, country in _json("countries.json")["codes"].items()
-    }
-    for key, countries in names.items():
-        if key in meanings:
-            assert countries == {meanings[key]}, key
+    meanings |= {code.casefold(): country for code, country in document["codes"].items()}
+    clashing = {key for key, countries in names.items() if key in meanings}
+    clashing = {key for key in clashing if names[key] != {meanings[key]}}
+    assert clashing == set(document["code_names"])
+    assert {"nga", "ao", "bi", "my"} <= clashing
 
 
-def test_not_countries_are_not_names(names: dict[str, set[str]]) -> None:
-    """The places listed as not countries (continents, unions) are not keys of the index."""
-    not_countries = _json("names.json")["not_countries"]
-    assert normalize("châu Âu") in not_countries
-    assert not set(not_countries) & set(names)
+def test_not_countries_are_not_names() -> None:
+    """The places listed as not countries (continents, unions) are not country keys."""
+    document = _json("names.json")
+    not_countries = document["not_countries"]
+    assert normalize("châu Âu") in not_countries["a region (Europe)"].split("|")
+    assert normalize("Amerika") in not_countries["a region (Americas)"].split("|")
+    region_keys = {key for listed in not_countries.values() for key in listed.split("|")}
+    country_keys = {key for listed in document["names"].values() for key in listed.split("|")}
+    assert not region_keys & (country_keys | set(document["ambiguous"]))
 
 
 def test_every_subdivision_is_listed() -> None:
@@ -185,9 +209,9 @@ def test_curated_files_say_where_they_come_from(name: str) -> None:
 def test_source_document_names() -> None:
     """The place names of the source document are in the index, and Europe is not a country."""
     document = _json("names.json")
-    assert normalize("Hoa Kỳ") in document["names"]["US"]
-    assert normalize("Anh Quốc") in document["names"]["GB"]
-    assert normalize("châu Âu") in document["not_countries"]
+    assert normalize("Hoa Kỳ") in document["names"]["US"].split("|")
+    assert normalize("Anh Quốc") in document["names"]["GB"].split("|")
+    assert normalize("châu Âu") in document["not_countries"]["a region (Europe)"].split("|")
 
 
 def test_build_refuses_a_clashing_alias(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -203,6 +227,45 @@ def test_build_refuses_a_clashing_alias(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(build_name_index, "_read_toml", patched)
     with pytest.raises(build_name_index.BuildError, match="Guinea"):
         build_name_index.build()
+
+
+def test_build_refuses_an_undecided_region_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name that CLDR gives a country and a macro-region must be decided in aliases.toml."""
+    real = build_name_index._read_toml
+
+    def patched(name: str) -> dict[str, Any]:
+        document: dict[str, Any] = real(name)
+        if name == "aliases.toml":
+            del document["not_countries"]["Amerika"]
+        return document
+
+    monkeypatch.setattr(build_name_index, "_read_toml", patched)
+    with pytest.raises(build_name_index.BuildError, match="'Amerika' names a country and a region"):
+        build_name_index.build()
+
+
+def test_explain_shows_every_source(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--explain`` lists each source of a name and the decision, with its reason."""
+    assert build_name_index.main(["--explain", "Nga"]) == 0
+    out = capsys.readouterr().out
+    assert "CLDR vi" in out
+    assert "decided: RU" in out
+    assert "also the code: of NG" in out
+
+
+@pytest.mark.slow
+def test_runtime_never_imports_babel() -> None:
+    """Resolving names reads the generated index only: Babel is a build tool."""
+    script = (
+        "import sys\n"
+        "from residency import resolve_location\n"
+        "assert resolve_location('Россия').country == 'RU'\n"
+        "assert 'babel' not in sys.modules, 'babel imported'\n"
+    )
+    completed = subprocess.run(  # noqa: S603 - our own interpreter with a fixed script
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert completed.returncode == 0, completed.stderr
 
 
 def test_check_mode_reports_current_files(capsys: pytest.CaptureFixture[str]) -> None:

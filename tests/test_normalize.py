@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from residency._normalize import normalize
+from residency._normalize import exact, normalize, reference_exact, reference_normalize
 
 # (text, key): what each rule does to a name.
 KEYS = [
@@ -98,3 +98,21 @@ def test_no_white_space_or_upper_case(text: str) -> None:
     key = normalize(text)
     assert not any(char.isspace() for char in key)
     assert key == key.casefold()
+
+
+ASCII = st.text(alphabet=st.characters(max_codepoint=127), max_size=40)
+
+
+@pytest.mark.parametrize("code", range(128))
+def test_fast_path_agrees_on_every_ascii_character(code: int) -> None:
+    """Each ASCII character, alone and inside a name, folds as the reference folds it."""
+    for text in (chr(code), f"Ger{chr(code)}many", f"the {chr(code)}", f"x, the{chr(code)}"):
+        assert normalize(text) == reference_normalize(text)
+        assert exact(text) == reference_exact(text)
+
+
+@given(ASCII)
+def test_fast_path_agrees_with_the_reference(text: str) -> None:
+    """For ASCII text the fast path gives exactly the reference key and exact form."""
+    assert normalize(text) == reference_normalize(text)
+    assert exact(text) == reference_exact(text)

@@ -1,17 +1,24 @@
-"""The one text normalisation behind every name lookup.
+"""The text normalisations behind every name lookup: the matching key and the exact form.
 
-The build script (``scripts/build_name_index.py``) normalises every country name it writes
-into the name index with :func:`normalize`, and :mod:`residency.locations` normalises the input
-with the same function, so a lookup is one dict access. Matching therefore ignores case,
-accents, punctuation, white space and a leading English article, and nothing else: the
-function never drops or guesses a letter that tells two names apart.
+The build script (``scripts/build_name_index.py``) folds every name it writes into the name
+index with these functions, and :mod:`residency.locations` folds the input with the same
+ones, so a lookup is one dict access. Two folds, one table of rules:
+
+- :func:`normalize` gives the *matching key*: case, accents, punctuation, white space, a
+  leading English article and a trailing list-form article ("Bahamas, The") do not matter.
+  It never drops or guesses a letter that tells two names apart.
+- :func:`exact` gives the *exact form*: the same, but accents and word breaks are kept. It
+  decides only where two names share a matching key ("Tõga" and "Tóga" name Togo and Tonga
+  in two languages).
 
 >>> normalize("  Côte d'Ivoire ")
 'cotedivoire'
->>> normalize("The Gambia") == normalize("gambia")
+>>> normalize("The Gambia") == normalize("gambia") == normalize("Gambia, The")
 True
 >>> normalize("Antigua & Barbuda")
 'antiguaandbarbuda'
+>>> exact("  Côte d'Ivoire "), exact("ma Lawi"), exact("Malawi")
+('côte divoire', 'ma lawi', 'malawi')
 """
 
 from __future__ import annotations
@@ -19,11 +26,13 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from typing import Final
 
-__all__ = ["normalize"]
+__all__ = ["exact", "normalize", "reference_exact", "reference_normalize"]
 
 # Letters that NFKD does not split into a base letter and a combining mark, written the way
 # an English keyboard would write them (Føroyar -> Foroyar, Łódź -> Lodz, Đà Nẵng -> Da Nang).
+# The exact form keeps them as they are.
 _TRANSLITERATION = str.maketrans(
     {
         "ø": "o",
@@ -38,13 +47,13 @@ _TRANSLITERATION = str.maketrans(
         "ə": "e",
         "ħ": "h",
         "ŧ": "t",
-        "&": " and ",
     }
 )
+_AMPERSAND = str.maketrans({"&": " and "})
 
-# Letter-like apostrophes (U+02BC in Côte d'Ivoire, U+02BB in O'zbekiston) are typed as plain
-# quotes or not at all.
-_APOSTROPHES = frozenset("\u02b9\u02bb\u02bc\u02bd\u02be\u02bf")
+# Letter-like apostrophes (U+02BC in Côte d'Ivoire, U+02BB in O'zbekiston) and the quotes
+# written for them are typed as plain quotes or not at all: they never break a word.
+_APOSTROPHES = frozenset("'\u2018\u2019\u02b9\u02bb\u02bc\u02bd\u02be\u02bf\uff07")
 
 # Unicode categories that carry no letters: punctuation, separators, symbols that modify
 # letters, format and control characters (a zero-width joiner, a soft hyphen, a byte order mark).
@@ -67,30 +76,48 @@ _ACCENTS = (
     (0xFE20, 0xFE2F),
 )
 
+# What happens to each character, by kind: kept in both folds, an accent (kept in the exact
+# form only), a word break (a space in the exact form), or nothing at all (an apostrophe).
+_KEEP, _ACCENT, _BREAK, _DROP = 0, 1, 2, 3
+
 _LEADING_ARTICLE = re.compile(r"the\s+(?=\S)")
+_TRAILING_ARTICLE = re.compile(r"(?<=\S)\s*,\s*the\s*$")
 
 
 @functools.lru_cache(maxsize=4096)
-def _keep(char: str) -> bool:
-    """Tell whether ``char`` survives normalisation (cached: few distinct characters occur)."""
-    if char.isspace() or char in _APOSTROPHES:
-        return False
+def _kind(char: str) -> int:
+    """Tell what becomes of ``char`` (cached: a few thousand distinct characters occur).
+
+    4,096 entries cover the letters of every script the name index holds many times over;
+    a least-recently-used cache, so an odd input never evicts the common letters wholesale.
+    """
+    if char in _APOSTROPHES:
+        return _DROP
+    if char.isspace():
+        return _BREAK
     category = unicodedata.category(char)
     if category == "Mn":
         point = ord(char)
-        return not any(low <= point <= high for low, high in _ACCENTS)
-    return category not in _DROPPED_CATEGORIES
+        return _ACCENT if any(low <= point <= high for low, high in _ACCENTS) else _KEEP
+    return _BREAK if category in _DROPPED_CATEGORIES else _KEEP
+
+
+def _folded(text: str) -> str:
+    """Decompose, case-fold, spell ``&`` out and drop a leading or trailing English article."""
+    folded = unicodedata.normalize("NFKD", text).casefold().translate(_AMPERSAND).strip()
+    return _articles_dropped(folded)
 
 
 def normalize(text: str) -> str:
     """Return the matching key of ``text``: the letters and digits that tell names apart.
 
     In order: NFKD (split accents off their letters, fold compatibility forms such as
-    full-width letters), casefold, transliterate the letters NFKD keeps whole (ø, ł, đ, æ, œ,
-    ß, þ, ð, dotless i, ə, ħ, ŧ), spell ``&`` as ``and``, drop one leading English article ``the``,
-    then drop accents (and the optional vowel points of Arabic and Hebrew), punctuation,
-    symbols that modify letters, format characters and every kind of white space, and compose
-    what is left again (NFC). Other scripts keep their letters and signs as they are.
+    full-width letters), casefold, spell ``&`` as ``and``, drop one leading English article
+    ``the`` and a trailing list-form one (``", The"``), transliterate the letters NFKD keeps
+    whole (ø, ł, đ, æ, œ, ß, þ, ð, dotless i, ə, ħ, ŧ), then drop accents (and the optional
+    vowel points of Arabic and Hebrew), punctuation, symbols that modify letters, format
+    characters and every kind of white space, and compose what is left again (NFC). Other
+    scripts keep their letters and signs as they are.
 
     >>> normalize("Åland Islands")
     'alandislands'
@@ -101,6 +128,8 @@ def normalize(text: str) -> str:
     >>> normalize("St. Kitts & Nevis")
     'stkittsandnevis'
     >>> normalize("Türkiye") == normalize("TURKIYE")
+    True
+    >>> normalize("Netherlands, The") == normalize("the Netherlands")
     True
     >>> normalize("Thailand")
     'thailand'
@@ -113,8 +142,64 @@ def normalize(text: str) -> str:
     >>> normalize("ドイツ")
     'ドイツ'
     """
-    folded = unicodedata.normalize("NFKD", text).casefold().translate(_TRANSLITERATION)
-    folded = folded.lstrip()
+    if text.isascii():
+        return _articles_dropped(text.lower().replace("&", " and ").strip()).translate(_ASCII_KEY)
+    return reference_normalize(text)
+
+
+def exact(text: str) -> str:
+    """Return the exact form of ``text``: its matching key with accents and word breaks kept.
+
+    As :func:`normalize`, except that accents stay, the letters ø, ł, đ and their kin are not
+    transliterated, and each run of punctuation and white space becomes one space.
+
+    >>> exact("Tõga"), exact("Tóga"), exact("TÓGA")
+    ('tõga', 'tóga', 'tóga')
+    >>> exact("  Bosnia-Herzegovina "), exact("FØROYAR")
+    ('bosnia herzegovina', 'føroyar')
+    >>> normalize(exact("Đà Nẵng")) == normalize("Đà Nẵng")
+    True
+    """
+    if text.isascii():
+        folded = _articles_dropped(text.lower().replace("&", " and ").strip())
+        return " ".join(folded.translate(_ASCII_EXACT).split())
+    return reference_exact(text)
+
+
+# --- the plain definitions, and the fast paths they pin ---------------------------------------
+#
+# normalize and exact answer ASCII input (most of what people type) without Unicode
+# normalisation or a call per character: for ASCII, NFKD and NFC change nothing, casefold is
+# lower, no letter is transliterated and no character is an accent, so two translation tables
+# derived from _kind give the same keys. tests/test_normalize.py pins the fast and the
+# reference paths equal on every ASCII character and on thousands of drawn strings.
+
+
+def reference_normalize(text: str) -> str:
+    """:func:`normalize` by its definition, for any text: the reference of the fast path."""
+    folded = _folded(text).translate(_TRANSLITERATION)
+    return unicodedata.normalize("NFC", "".join(char for char in folded if not _kind(char)))
+
+
+def reference_exact(text: str) -> str:
+    """:func:`exact` by its definition, for any text: the reference of the fast path."""
+    pieces: list[str] = []
+    for char in _folded(text):
+        kind = _kind(char)
+        if kind <= _ACCENT:
+            pieces.append(char)
+        elif kind == _BREAK:
+            pieces.append(" ")
+    return " ".join(unicodedata.normalize("NFC", "".join(pieces)).split())
+
+
+def _articles_dropped(folded: str) -> str:
     if article := _LEADING_ARTICLE.match(folded):
         folded = folded[article.end() :]
-    return unicodedata.normalize("NFC", "".join(char for char in folded if _keep(char)))
+    return _TRAILING_ARTICLE.sub("", folded)
+
+
+_ASCII_KEY: Final = str.maketrans("", "", "".join(chr(c) for c in range(128) if _kind(chr(c))))
+_ASCII_EXACT: Final = str.maketrans(
+    {chr(c): (" " if _kind(chr(c)) == _BREAK else "") for c in range(128) if _kind(chr(c))}
+)

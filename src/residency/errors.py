@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
 __all__ = [
     "AgreementConflict",
@@ -82,14 +82,39 @@ class InvalidLocation(LocationError, TypeError):
 
 
 class UnknownLocation(LocationError, LookupError):
-    """The input fits no country; ``suggestions`` holds close names, never a guess."""
+    """The input fits no country; ``suggestions`` holds close names, never a guess.
+
+    Suggestions are computed when they are first read (``suggestions``, or the message), so
+    refusing a million unknown names costs nothing for suggestions nobody reads.
+    """
 
     def __init__(
-        self, message: str, *, value: object = None, suggestions: Iterable[str] = ()
+        self,
+        message: str,
+        *,
+        value: object = None,
+        suggestions: Iterable[str] = (),
+        suggest: Callable[[], Iterable[str]] | None = None,
     ) -> None:
         super().__init__(message, value=value)
-        self.suggestions: tuple[str, ...] = tuple(suggestions)
+        self._suggestions: tuple[str, ...] | None = None if suggest else tuple(suggestions)
+        self._suggest = suggest
+
+    @property
+    def suggestions(self) -> tuple[str, ...]:
         """Close known names, for a human to choose from; empty when nothing is close."""
+        if self._suggestions is None:
+            assert self._suggest is not None  # noqa: S101 - set whenever _suggestions is not
+            self._suggestions = tuple(self._suggest())
+            self._suggest = None
+        return self._suggestions
+
+    def __str__(self) -> str:
+        message = super().__str__()
+        suggestions = self.suggestions
+        if suggestions:
+            message += f"; did you mean {' or '.join(map(repr, suggestions))}?"
+        return message
 
 
 class AmbiguousLocation(LocationError, LookupError):

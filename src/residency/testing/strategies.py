@@ -85,8 +85,10 @@ FORMS: Final[tuple[Form, ...]] = get_args(Form)
   3166-1 also lists as the country (``FR-NC`` for New Caledonia);
 - ``location``: a :class:`~residency.Location`, with or without a subdivision.
 
-Codes come in any mix of upper and lower case; every str form comes with up to two white
-space characters on either side.
+Codes come in any mix of upper and lower case, except the few that are also a name of another
+country (``NGA``, ``AO``, ``BI``, ``MY``: Vietnamese for Russia, Austria, Belgium and the United
+States), which come in capitals; every str form comes with up to two white space characters
+on either side.
 """
 
 # White space that resolve_location strips; \x1c-\x1f are white space to str.strip() but are
@@ -149,6 +151,12 @@ def _subdivisions() -> tuple[Mapping[str, tuple[str, ...]], Mapping[str, tuple[s
     return own, {country: tuple(codes) for country, codes in territories.items()}
 
 
+@functools.cache
+def _code_names() -> frozenset[str]:
+    """The codes, in lower case, that are also a name of another country."""
+    return frozenset(_data.load_json("countries.json")["code_names"])
+
+
 def _candidates(country: CountryCode, form: Form) -> tuple[str | Location, ...]:  # noqa: PLR0911 - one return per form reads best
     """What could name ``country`` in ``form``, before each is checked by resolving it."""
     if form == "alpha2":
@@ -162,7 +170,7 @@ def _candidates(country: CountryCode, form: Form) -> tuple[str | Location, ...]:
         names = _english_names().get(country, ())
         return tuple(dict.fromkeys(v for name in names for v in (name, name.upper(), name.lower())))
     if form == "translation":
-        keys = _data.load_json("names.json")["names"].get(country, ())
+        keys = _data.load_json("names.json")["names"].get(country, "").split("|")
         return tuple(dict.fromkeys(v for key in keys for v in (key, key.upper())))
     own, territories = _subdivisions()
     if form == "subdivision":
@@ -319,8 +327,10 @@ def _location(
     value = draw(st.sampled_from(_forms_of(country, form)))
     if isinstance(value, Location):
         return value
-    if form in {"alpha2", "alpha3", "subdivision"}:
-        # Codes are ASCII and resolved upper-cased: any mix of case names the same place.
+    if form in {"alpha2", "alpha3", "subdivision"} and value.casefold() not in _code_names():
+        # Codes are ASCII and resolved upper-cased: any mix of case names the same place,
+        # except for the few codes that are also a name of another country (Vietnamese Nga
+        # is Russia), which are that code only in capitals.
         lower = draw(st.integers(0, 2 ** len(value) - 1))
         value = "".join(
             char.lower() if lower >> index & 1 else char for index, char in enumerate(value)
