@@ -464,6 +464,8 @@ AMBIGUOUS = [
 
 UNKNOWN = [
     "Zealand",
+    "zq",
+    "Qzx",
     "Jersey City",
     "SIN",
     "CAD",
@@ -605,6 +607,33 @@ def test_unknown_name_suggests_close_names() -> None:
         resolve_location("Germny")
     assert "Germany" in raised.value.suggestions
     assert "Germany" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hoa Kỳ", Location(CountryCode("US"))),
+        ("Anh Quốc", Location(CountryCode("GB"))),
+        ("Singapore", Location(CountryCode("SG"))),
+        ("Ireland", Location(CountryCode("IE"))),
+        ("N. California", Location(CountryCode("US"), "US-CA")),
+        ("Ukraine", Location(CountryCode("UA"))),
+        ("United Kingdom", Location(CountryCode("GB"))),
+        ("United States", Location(CountryCode("US"))),
+    ],
+)
+def test_every_place_of_the_source_document_resolves(text: str, expected: Location) -> None:
+    """Each place the source document names (Vietnamese and English) resolves to it."""
+    assert resolve_location(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["châu Âu", "Châu Á-Thái Bình Dương", "EU", "Europe", "Asia-Pacific"]
+)
+def test_the_source_documents_regions_are_not_countries(text: str) -> None:
+    """The regions the source document names are refused as places that are not countries."""
+    with pytest.raises(UnknownLocation, match="not a country"):
+        resolve_location(text)
 
 
 @pytest.mark.parametrize(

@@ -89,6 +89,78 @@ def test_assign_many_raises_on_the_first_bad_row(
         default_policy().assign_many(rows)
 
 
+def test_assign_many_can_return_each_bad_rows_error() -> None:
+    """With errors="return" a bad row's slot holds its typed error and the others go on."""
+    policy = default_policy()
+    rows = ["DE", "Atlantis", ["FR"], "AQ", "Nga", "JP", "DE"]
+    answers = policy.assign_many(rows, errors="return")
+    assert [type(answer).__name__ for answer in answers] == [
+        "Placement",
+        "UnknownLocation",
+        "InvalidLocation",
+        "UnassignedLocation",
+        "AmbiguousLocation",
+        "Placement",
+        "Placement",
+    ]
+    assert answers[0] == answers[6] == policy.assign("DE")
+    assert all(
+        getattr(answer, "__traceback__", None) is None
+        for answer in answers
+        if isinstance(answer, Exception)
+    )
+
+
+def test_assign_many_returns_account_errors_too() -> None:
+    """With accounts, a bad account id is that row's error; its neighbours are ordered."""
+    policy = default_policy()
+    answers = policy.assign_many(
+        ["DE", "DE", "Atlantis"], account_ids=["acme", "", "x"], errors="return"
+    )
+    assert answers[0] == policy.assign("DE", account_id="acme")
+    assert type(answers[1]).__name__ == "InvalidAccount"
+    assert type(answers[2]).__name__ == "UnknownLocation"
+
+
+def test_assign_many_refuses_an_unknown_errors_mode() -> None:
+    """The errors mode is "raise" or "return"; anything else is a ValueError."""
+    with pytest.raises(ValueError, match="errors"):
+        default_policy().assign_many(["DE"], errors="ignore")  # type: ignore[call-overload]
+
+
+def test_str_subclass_does_not_poison_the_policy_cache() -> None:
+    """A str subclass that hashes and compares as another value is placed as its own text."""
+
+    class Liar(str):
+        __slots__ = ()
+
+        def __hash__(self) -> int:
+            return hash("FR")
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+    policy = load_policy_like(default_policy())
+    assert policy.assign("FR").region == "EU"
+    assert policy.assign(Liar("JP")).region == "APAC"
+    assert [p.region for p in policy.assign_many(["FR", Liar("US"), "FR"])] == ["EU", "US", "EU"]
+    assert policy.assign("FR").region == "EU"
+
+
+def test_placement_cache_is_bounded() -> None:
+    """The placement cache of a time segment holds at most PLACEMENT_CACHE_SIZE raw inputs."""
+    from residency.policy import PLACEMENT_CACHE_SIZE  # noqa: PLC0415 - pinned here only
+
+    policy = load_policy_like(default_policy())
+    view = policy._view(None)
+    for left in range(60):
+        for right in range(60):
+            policy.assign(f"{' ' * left}DE{' ' * right}")
+    info = view.placed.cache_info()  # type: ignore[attr-defined]
+    assert info.maxsize == PLACEMENT_CACHE_SIZE
+    assert 0 < info.currsize <= PLACEMENT_CACHE_SIZE
+
+
 def test_assign_many_needs_one_account_per_row() -> None:
     """Accounts and locations of different lengths are refused."""
     with pytest.raises(ValueError, match="zip"):

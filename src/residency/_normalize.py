@@ -143,7 +143,8 @@ def normalize(text: str) -> str:
     'ドイツ'
     """
     if text.isascii():
-        return _articles_dropped(text.lower().replace("&", " and ").strip()).translate(_ASCII_KEY)
+        folded = _ascii_folded(text)
+        return folded.encode("ascii").translate(None, _ASCII_KEY).decode("ascii")
     return reference_normalize(text)
 
 
@@ -161,8 +162,7 @@ def exact(text: str) -> str:
     True
     """
     if text.isascii():
-        folded = _articles_dropped(text.lower().replace("&", " and ").strip())
-        return " ".join(folded.translate(_ASCII_EXACT).split())
+        return " ".join(_ascii_folded(text).translate(_ASCII_EXACT).split())
     return reference_exact(text)
 
 
@@ -199,7 +199,19 @@ def _articles_dropped(folded: str) -> str:
     return _TRAILING_ARTICLE.sub("", folded)
 
 
-_ASCII_KEY: Final = str.maketrans("", "", "".join(chr(c) for c in range(128) if _kind(chr(c))))
+def _ascii_folded(text: str) -> str:
+    """:func:`_folded` for ASCII text, where decomposition and case folding are ``lower``."""
+    folded = text.lower()
+    if "&" in folded:
+        folded = folded.replace("&", " and ")
+    folded = folded.strip()
+    if folded.startswith("the") or folded.endswith("the"):
+        folded = _articles_dropped(folded)
+    return folded
+
+
+_ASCII_KEY: Final = bytes(code for code in range(128) if _kind(chr(code)))
+"""The ASCII bytes that the matching key drops, for ``bytes.translate``."""
 _ASCII_EXACT: Final = str.maketrans(
     {chr(c): (" " if _kind(chr(c)) == _BREAK else "") for c in range(128) if _kind(chr(c))}
 )

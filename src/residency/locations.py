@@ -96,6 +96,7 @@ _C0: Final = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff]")
 _C1: Final = re.compile(r"[\x80-\x84\x86-\x9f]")
 _INNER_CONTROL: Final = re.compile(r"[\t\n\v\f\r\x85\u2028\u2029]")
 _SUBDIVISION: Final = re.compile(r"[A-Z]{2}-[A-Z0-9]{1,3}")
+_LONGEST_CODE: Final = 6  # US-GAX: no code, numeric, alpha or subdivision, is longer
 _TOKEN: Final = re.compile(r"[A-Za-z]{2,3}")
 _QUALIFIED: Final = re.compile(r"(?P<base>.*\S)\s*[(\[](?P<qualifier>[^()\[\]]+)[)\]]")
 _LISTED: Final = re.compile(r"(?P<tail>[^,]*\S)\s*,\s*(?P<head>[^,]*\S)")
@@ -417,6 +418,11 @@ def _resolve_text(value: str) -> Location:
     if not text:
         message = "a location cannot be empty" if not value else "a location cannot be blank"
         raise InvalidLocation(message, value=value)
+    if text.isascii():  # most input: printable ASCII holds no control character at all
+        if not text.isprintable():
+            message = f"a location holds no control characters: {quoted(value)}"
+            raise InvalidLocation(message, value=value)
+        return _resolve(text, value)
     if _C0.search(text) or _INNER_CONTROL.search(text):
         message = f"a location holds no control characters: {quoted(value)}"
         raise InvalidLocation(message, value=value)
@@ -431,7 +437,7 @@ def _resolve_text(value: str) -> Location:
 
 def _resolve(text: str, value: str) -> Location:
     code = _unwrapped(text)
-    if code.isascii():
+    if code.isascii() and len(code) <= _LONGEST_CODE:
         if code.isdigit():
             return _by_number(code, value)
         if _TOKEN.fullmatch(code):
@@ -548,6 +554,8 @@ def _repaired(text: str) -> _Answer | None:
     unmangled = _unmangled(text)
     if unmangled is not None and (answer := _answer(unmangled)) is not None:
         return answer
+    if "," not in text and "(" not in text and "[" not in text:
+        return None
     listed = _LISTED.fullmatch(text) or _QUALIFIED.fullmatch(text)
     if listed is None:
         return None

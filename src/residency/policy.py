@@ -17,7 +17,7 @@ import functools
 import os
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from residency import _data
 from residency.access import Access, who_can_access
@@ -26,7 +26,9 @@ from residency.errors import (
     CatalogError,
     InvalidAccount,
     InvalidAgreement,
+    LocationError,
     Problem,
+    ResidencyError,
     TransferDenied,
     UnassignedLocation,
 )
@@ -37,7 +39,7 @@ from residency.rules import Assignment, Segment, moment
 from residency.transfers import Mode, TransferDecision, decide, decisions_logger, emit
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from residency.agreements import Agreement, AgreementIndex
     from residency.catalog import DataCenter, Rule
@@ -47,20 +49,35 @@ __all__ = ["Policy", "default_policy", "load_policy"]
 
 _INFO = 20  # logging.INFO, without importing logging
 
-_CACHE_LIMIT = 4096
-"""How many distinct raw inputs a policy remembers per time segment before it starts over."""
+PLACEMENT_CACHE_SIZE = 32_768
+"""How many distinct raw inputs a policy remembers per time segment, least recently used out.
+
+The same size as :data:`residency.locations.CACHE_SIZE`, for the same reason: a country
+column has a few hundred distinct values, a customer base a few thousand spellings, and an
+input past the limit evicts the oldest one only.
+"""
+
+_PLAIN_KEYS = frozenset({str, Location})
+"""The types of raw input a policy caches: their hashing and equality are residency's own."""
+
+_ORDER_CACHE_LIMIT = 4096
+"""How many locations keep their per-order placements (a handful of orders each)."""
 
 
 class _View:
     """What a policy knows for one time segment: its rules, and the answers given so far."""
 
-    __slots__ = ("by_input", "by_order", "end", "expires", "segment")
+    __slots__ = ("by_order", "end", "expires", "placed", "segment")
 
-    def __init__(self, segment: Segment) -> None:
+    def __init__(self, segment: Segment, place: Callable[[_View, object], Placement]) -> None:
         self.segment = segment
         self.end = segment.end
         self.expires = segment.end.timestamp() if segment.end else float("inf")
-        self.by_input: dict[object, Placement] = {}
+        # A bounded LRU cache by raw input: the key is a plain str or a Location only (the
+        # callers check), so no str subclass's __hash__ or __eq__ ever decides a lookup.
+        self.placed: Callable[[object], Placement] = functools.lru_cache(PLACEMENT_CACHE_SIZE)(
+            functools.partial(place, self)
+        )
         self.by_order: dict[Location, dict[tuple[int, ...], Placement]] = {}
 
 
@@ -121,7 +138,7 @@ class Policy:
         key = id(segment)
         view = self._views.get(key)
         if view is None or view.segment is not segment:
-            view = self._views[key] = _View(segment)
+            view = self._views[key] = _View(segment, self._resolved)
         return view
 
     # --- assignment -------------------------------------------------------------------------
@@ -147,10 +164,7 @@ class Policy:
             NoEligibleDataCenter: no data center of the region meets ``constraint``.
         """
         view = self._view(at)
-        try:
-            placement = view.by_input[location]
-        except (KeyError, TypeError):  # not seen yet, or unhashable (resolution says why)
-            placement = self._placed(view, location)
+        placement = self._placed(view, location)
         if account_id is not None:
             placement = self._ordered(view, placement, account_id)
         if constraint is not None:
@@ -162,30 +176,25 @@ class Policy:
 
     def _placed(self, view: _View, location: object) -> Placement:
         """The placement of ``location`` without an account, remembered by its raw input."""
-        try:
-            return view.by_input[location]
-        except (KeyError, TypeError):  # not seen yet, or unhashable (resolution says why)
-            pass
-        placement = self._place(view, resolve_location(location))
-        if len(view.by_input) >= _CACHE_LIMIT:
-            view.by_input.clear()
-        view.by_input[location] = placement
-        return placement
+        if location.__class__ is str or location.__class__ is Location:
+            return view.placed(location)
+        return self._place(view, resolve_location(location))  # a str subclass: never cached
+
+    def _resolved(self, view: _View, location: object) -> Placement:
+        """Place a raw input the cache has not seen: by its Location, itself cached."""
+        if location.__class__ is Location:
+            return self._place(view, resolve_location(location))
+        return view.placed(resolve_location(location))  # spellings of one place share it
 
     def _place(self, view: _View, location: Location) -> Placement:
-        placement = view.by_input.get(location)
-        if placement is not None:
-            return placement
         rule = self._rule(view.segment, location)
-        placement = Placement(
+        return Placement(
             location=location,
             region=rule.region,
             data_centers=self.catalog.data_centers_in(rule.region),
             rule=rule,
             catalog=self.catalog.id,
         )
-        view.by_input[location] = placement
-        return placement
 
     def _rule(self, segment: Segment, location: Location) -> Rule:
         rule = segment.rules.get(location.country)
@@ -206,7 +215,7 @@ class Policy:
         order = self._rankers[placement.region].order(account_id)  # type: ignore[arg-type]
         orders = view.by_order.get(placement.location)
         if orders is None:
-            if len(view.by_order) >= _CACHE_LIMIT:
+            if len(view.by_order) >= _ORDER_CACHE_LIMIT:
                 view.by_order.clear()
             orders = view.by_order[placement.location] = {}
         ordered = orders.get(order)
@@ -221,44 +230,94 @@ class Policy:
             )
         return ordered
 
+    @overload
     def assign_many(
         self,
         locations: Iterable[object],
         *,
         account_ids: Iterable[str] | None = None,
         at: datetime | None = None,
-    ) -> list[Placement]:
-        """Return one placement per location, for large batches; the first bad input raises.
+        errors: Literal["raise"] = "raise",
+    ) -> list[Placement]: ...
+
+    @overload
+    def assign_many(
+        self,
+        locations: Iterable[object],
+        *,
+        account_ids: Iterable[str] | None = None,
+        at: datetime | None = None,
+        errors: Literal["return"],
+    ) -> list[Placement | ResidencyError]: ...
+
+    def assign_many(
+        self,
+        locations: Iterable[object],
+        *,
+        account_ids: Iterable[str] | None = None,
+        at: datetime | None = None,
+        errors: Literal["raise", "return"] = "raise",
+    ) -> list[Placement] | list[Placement | ResidencyError]:
+        """Return one placement per location, for large batches.
 
         Each distinct location is resolved once; repeated ones (a country column has a few
         hundred distinct values) cost a dict lookup each. ``account_ids``, when given, runs
         parallel to ``locations``: one account per location, and exactly as many
-        (``ValueError`` otherwise).
+        (``ValueError`` otherwise). With ``errors="raise"`` the first bad row raises its
+        error; with ``errors="return"`` a bad row's slot holds its error (a
+        :class:`~residency.errors.LocationError` or
+        :class:`~residency.errors.InvalidAccount`) and every other row its placement.
+
+        >>> rows = default_policy().assign_many(["DE", "Atlantis", "JP"], errors="return")
+        >>> [getattr(row, "region", type(row).__name__) for row in rows]
+        ['EU', 'UnknownLocation', 'APAC']
         """
+        if errors not in {"raise", "return"}:
+            message = f"errors is 'raise' or 'return', not {errors!r}"
+            raise ValueError(message)
         view = self._view(at)
         values = locations if isinstance(locations, list | tuple) else list(locations)
-        try:
-            placements = list(map(view.by_input.__getitem__, values))
-        except (KeyError, TypeError):  # some not seen yet, or unhashable
-            placements = self._place_batch(view, values)
+        placements = self._place_batch(view, values, keep=errors == "return")
         if account_ids is None:
             return placements
         ordered = self._ordered
-        return [
-            ordered(view, placement, account_id)
-            for placement, account_id in zip(placements, account_ids, strict=True)
-        ]
+        if errors == "raise":
+            return [
+                ordered(view, placement, account_id)  # type: ignore[arg-type]
+                for placement, account_id in zip(placements, account_ids, strict=True)
+            ]
+        answers: list[Placement | ResidencyError] = []
+        for placement, account_id in zip(placements, account_ids, strict=True):
+            if isinstance(placement, Placement):
+                try:
+                    placement = ordered(view, placement, account_id)  # noqa: PLW2901 - its order
+                except InvalidAccount as error:
+                    placement = error  # noqa: PLW2901 - the row's answer is its error
+            answers.append(placement)
+        return answers
 
     def _place_batch(
-        self, view: _View, values: list[object] | tuple[object, ...]
-    ) -> list[Placement]:
-        try:
-            distinct: dict[object, Placement | None] = dict.fromkeys(values)
-        except TypeError:  # an unhashable value: resolving it one by one says which
-            return [self._placed(view, value) for value in values]
+        self, view: _View, values: list[object] | tuple[object, ...], *, keep: bool
+    ) -> list[Placement | ResidencyError]:
+        """Place each distinct value once; ``keep`` keeps a bad value's error in its slots."""
+        if not set(map(type, values)) <= _PLAIN_KEYS:
+            # A str subclass (or anything else) is placed row by row: its own __hash__ and
+            # __eq__ must not decide which rows share an answer.
+            return [self._answer(view, value, keep=keep) for value in values]
+        distinct: dict[object, Placement | ResidencyError | None] = dict.fromkeys(values)
         for value in distinct:
-            distinct[value] = self._placed(view, value)
+            distinct[value] = self._answer(view, value, keep=keep)
         return list(map(distinct.__getitem__, values))  # type: ignore[arg-type]
+
+    def _answer(self, view: _View, value: object, *, keep: bool) -> Placement | ResidencyError:
+        if not keep:
+            return self._placed(view, value)
+        try:
+            return self._placed(view, value)
+        except LocationError as error:
+            # Kept, the error must not keep the frames of its traceback alive: a million bad
+            # rows would hold a million stacks and make every garbage collection crawl.
+            return error.with_traceback(None)
 
     def region_of(self, location: object, *, at: datetime | None = None) -> str:
         """Return the id of the region ``location`` is assigned to."""

@@ -1,9 +1,8 @@
 """``residency assign FILE.csv``: a region and a primary data center for every row of a file.
 
 Rows are read in chunks and placed with :meth:`~residency.Policy.assign_many`, which resolves
-each distinct location once; a chunk that holds a bad row is placed row by row, so that the
-bad row gets its error in the output and every other row its answer. Nothing stops on a bad
-row.
+each distinct location once and, asked to return errors, gives a bad row its error and every
+other row its answer. Nothing stops on a bad row.
 """
 
 from __future__ import annotations
@@ -51,29 +50,11 @@ class BulkReport:
 def _placements(
     policy: Policy, values: list[str], accounts: list[str] | None, at: datetime | None
 ) -> list[Placement | str]:
-    """Place a chunk: all at once, or, when some row is bad, each distinct location once."""
-    try:
-        return list(policy.assign_many(values, account_ids=accounts, at=at))
-    except ResidencyError:
-        pass
-    by_value: dict[str, Placement | str] = {}
-    for value in dict.fromkeys(values):
-        try:
-            by_value[value] = policy.assign(value, at=at)
-        except ResidencyError as error:
-            by_value[value] = _describe(error)
-    if accounts is None:
-        return [by_value[value] for value in values]
-    answers: list[Placement | str] = []
-    for value, account in zip(values, accounts, strict=True):
-        answer = by_value[value]
-        if not isinstance(answer, str):
-            try:
-                answer = policy.assign(value, account_id=account, at=at)
-            except ResidencyError as error:
-                answer = _describe(error)
-        answers.append(answer)
-    return answers
+    """Place a chunk, each distinct location once; a bad row gets its error, described."""
+    answers = policy.assign_many(values, account_ids=accounts, at=at, errors="return")
+    return [
+        _describe(answer) if isinstance(answer, ResidencyError) else answer for answer in answers
+    ]
 
 
 def _describe(error: ResidencyError) -> str:
