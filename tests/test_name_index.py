@@ -74,10 +74,16 @@ def names() -> dict[str, set[str]]:
     return keys
 
 
+@pytest.fixture(scope="module")
+def built() -> dict[str, bytes]:
+    """The files the build produces now (built once: a build reads all of CLDR)."""
+    files: dict[str, bytes] = build_name_index.build()
+    return files
+
+
 @pytest.mark.slow
-def test_generated_files_are_current() -> None:
+def test_generated_files_are_current(built: dict[str, bytes]) -> None:
     """The committed data files and conflict report are exactly what the build produces now."""
-    built = build_name_index.build()
     assert set(built) == {"countries.json", "names.json", "subdivisions.json", "names-conflicts.md"}
     stale = [name for name, content in built.items() if _data.read_bytes(name) != content]
     assert not stale, f"stale: {stale}; run make index"
@@ -268,8 +274,11 @@ def test_runtime_never_imports_babel() -> None:
     assert completed.returncode == 0, completed.stderr
 
 
-def test_check_mode_reports_current_files(capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_mode_reports_current_files(
+    built: dict[str, bytes], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``--check`` exits 0 when the committed files are current."""
+    monkeypatch.setattr(build_name_index, "build", lambda: built)
     assert build_name_index.main(["--check"]) == 0
     assert not capsys.readouterr().err
 
@@ -279,3 +288,12 @@ def test_script_doctests() -> None:
     failures, tried = doctest.testmod(build_name_index)
     assert tried > 0
     assert failures == 0
+
+
+def test_check_mode_reports_a_stale_file(
+    built: dict[str, bytes], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--check`` exits 1 and names the file when a committed file differs from the build."""
+    monkeypatch.setattr(build_name_index, "build", lambda: {**built, "names.json": b"{}\n"})
+    assert build_name_index.main(["--check"]) == 1
+    assert "names.json is stale" in capsys.readouterr().err
