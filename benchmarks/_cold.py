@@ -2,8 +2,10 @@
 
 Each command runs in a child of this interpreter (``sys.executable -c CODE``), started with
 ``posix_spawn``; the child prints its peak resident memory (``VmHWM`` of /proc/self/status)
-as its last act, which costs microseconds. The runs of the commands take turns, so a slow
-moment of the machine does not fall on one command only.
+as its last act, which costs microseconds. A console script runs as installed (its own
+``#!`` line starts the interpreter), and cannot print its memory, so only its time is
+known. The runs of the commands take turns, so a slow moment of the machine does not fall
+on one command only.
 
 This machine sets ``PYTHONDONTWRITEBYTECODE=1``, which would leave every import compiling
 from source. Each command runs once first without it, so that the ``.pyc`` files exist as
@@ -26,7 +28,9 @@ class Command:
     label: str
     """How the table names it."""
     code: str
-    """What ``python -c`` runs."""
+    """What ``python -c`` runs; unused when ``program`` is given."""
+    program: tuple[str, ...] = ()
+    """A program and its arguments (a console script), run as is instead of ``python -c``."""
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,7 @@ class Cold:
     seconds: tuple[float, ...]
     """The wall time of each run, spawn to exit."""
     peak_bytes: tuple[int, ...]
-    """The peak resident memory of each run."""
+    """The peak resident memory of each run; empty for a program, which cannot report it."""
 
     @property
     def median_ms(self) -> float:
@@ -50,18 +54,22 @@ class Cold:
         return min(self.seconds) * 1e3
 
     @property
-    def peak_mb(self) -> float:
-        """The median peak resident memory, in MB (10**6 bytes)."""
+    def peak_mb(self) -> float | None:
+        """The median peak resident memory, in MB (10**6 bytes); None if not known."""
+        if not self.peak_bytes:
+            return None
         return statistics.median(self.peak_bytes) / 1e6
 
     def to_dict(self) -> dict[str, object]:
         """The runs as JSON-ready data."""
+        peak = self.peak_mb
         return {
             "code": self.command.code,
+            "program": list(self.command.program) or None,
             "runs": len(self.seconds),
             "median_ms": round(self.median_ms, 2),
             "min_ms": round(self.min_ms, 2),
-            "peak_mb": round(self.peak_mb, 2),
+            "peak_mb": None if peak is None else round(peak, 2),
         }
 
 
@@ -71,15 +79,19 @@ class Cold:
 _REPORT = "\nprint(next(l for l in open('/proc/self/status') if l.startswith('VmHWM:')).split()[1])"
 
 
-def run_once(code: str, environment: dict[str, str]) -> tuple[float, int]:
-    """Run ``python -c code`` once; return its wall time (s) and its peak memory (bytes)."""
-    arguments = [sys.executable, "-c", code + _REPORT]
+def run_once(command: Command, environment: dict[str, str]) -> tuple[float, int | None]:
+    """Run ``command`` once; return its wall time (s) and its peak memory (bytes, if known)."""
+    if command.program:
+        arguments = list(command.program)
+    else:
+        arguments = [sys.executable, "-c", command.code + _REPORT]
     read, write = os.pipe()
     try:
         start = time.perf_counter()
-        # Our own interpreter with fixed arguments; posix_spawn (vfork and exec) adds the least.
+        # Our own interpreter (or console script) with fixed arguments; posix_spawn (vfork and
+        # exec) adds the least.
         pid = os.posix_spawn(
-            sys.executable,
+            arguments[0],
             arguments,
             environment,
             file_actions=[(os.POSIX_SPAWN_DUP2, write, 1), (os.POSIX_SPAWN_CLOSE, read)],
@@ -88,7 +100,7 @@ def run_once(code: str, environment: dict[str, str]) -> tuple[float, int]:
         elapsed = time.perf_counter() - start
         os.close(write)
         write = -1
-        with os.fdopen(read, encoding="ascii") as stream:
+        with os.fdopen(read, "rb") as stream:  # a console script's output may be UTF-8
             read = -1
             output = stream.read()
     finally:
@@ -96,8 +108,10 @@ def run_once(code: str, environment: dict[str, str]) -> tuple[float, int]:
             if descriptor >= 0:
                 os.close(descriptor)
     if os.waitstatus_to_exitcode(status) != 0:
-        message = f"the cold-start child failed: {sys.executable} -c {code!r}"
+        message = f"the cold-start child failed: {' '.join(arguments)!r}"
         raise RuntimeError(message)
+    if command.program:
+        return elapsed, None  # its output is its own: no line of ours reports its memory
     return elapsed, int(output.split()[-1]) * 1024  # VmHWM is in kB
 
 
@@ -105,16 +119,14 @@ def measure(commands: list[Command], *, runs: int) -> list[Cold]:
     """Run every command ``runs`` times cold, taking turns, after one run that writes .pyc."""
     writing = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     for command in commands:
-        run_once(command.code, writing)
+        run_once(command, writing)
     environment = dict(os.environ)
-    seconds: dict[str, list[float]] = {command.code: [] for command in commands}
-    peaks: dict[str, list[int]] = {command.code: [] for command in commands}
+    seconds: dict[Command, list[float]] = {command: [] for command in commands}
+    peaks: dict[Command, list[int]] = {command: [] for command in commands}
     for _ in range(runs):
         for command in commands:
-            elapsed, peak = run_once(command.code, environment)
-            seconds[command.code].append(elapsed)
-            peaks[command.code].append(peak)
-    return [
-        Cold(command, tuple(seconds[command.code]), tuple(peaks[command.code]))
-        for command in commands
-    ]
+            elapsed, peak = run_once(command, environment)
+            seconds[command].append(elapsed)
+            if peak is not None:
+                peaks[command].append(peak)
+    return [Cold(command, tuple(seconds[command]), tuple(peaks[command])) for command in commands]

@@ -8,14 +8,17 @@ runs time the same calls.
 from __future__ import annotations
 
 import gettext
+import itertools
 import random
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pycountry
 
-from residency import Agreement, resolve_location
+from residency import Agreement, _data, resolve_location
 from residency.errors import LocationError
 
 if TYPE_CHECKING:
@@ -162,6 +165,53 @@ def translated_names() -> Inputs:
     return _kept('translated "Alemania"', made, _resolves_to, size=DISTINCT)
 
 
+MANY_CODES = 20_000
+"""How many distinct code spellings the many-codes row resolves: a whole customer base's."""
+
+_PADS = ("", " ", "  ", "   ", "\t", "\t\t", " \t", "\t ")
+"""The white space a code may come with, before and after."""
+
+
+def _spellings(code: str, names: frozenset[str]) -> list[str]:
+    """``code`` in every mix of cases; only in capitals if, in lower case, it is also a name."""
+    if code.casefold() in names:
+        return [code]
+    cases = ((letter.upper(), letter.lower()) for letter in code)
+    return ["".join(letters) for letters in itertools.product(*cases)]
+
+
+def many_codes() -> Inputs:
+    """``MANY_CODES`` distinct spellings of the alpha-2 and alpha-3 codes (``" dEu  "``).
+
+    Each code in every mix of cases, with white space before and after, sampled. The codes
+    that are also a name in some language in lower case (``ao``, ``bi``, ``my``, ``nga``)
+    come in capitals only, where they are codes and nothing else.
+    """
+    names = frozenset(_data.load_json("countries.json")["code_names"])
+    made: dict[str, str] = {}
+    for country in _countries():
+        for code in (country.alpha_2, country.alpha_3):
+            for spelling in _spellings(code, names):
+                for before, after in itertools.product(_PADS, _PADS):
+                    made[f"{before}{spelling}{after}"] = country.alpha_2
+    sample = dict(_random(4).sample(sorted(made.items()), MANY_CODES))
+    return _kept(f'{MANY_CODES:,} distinct codes " dEu "', sample, _resolves_to)
+
+
+def passes(values: Sequence[str], count: int, *, salt: int = 0) -> list[str]:
+    """Every value once per pass, each pass in its own order: as many passes as make ``count``.
+
+    At least one pass, so that every value is asked, whatever ``count`` is.
+    """
+    rng = _random(salt)
+    stream: list[str] = []
+    for _ in range(max(1, round(count / len(values)))):
+        shuffled = list(values)
+        rng.shuffle(shuffled)
+        stream.extend(shuffled)
+    return stream
+
+
 def location_pool(assignable: Callable[[str], bool]) -> tuple[str, ...]:
     """A country column's distinct values: codes and names mixed, each one assignable."""
     rng = _random()
@@ -231,3 +281,83 @@ def fresh_accounts(count: int, salt: int) -> list[str]:
 def draw(values: Sequence[str], count: int, *, salt: int = 0) -> list[str]:
     """``count`` values drawn from ``values`` with repeats, reproducibly."""
     return _random(salt).choices(values, k=count)
+
+
+# --- unknown names ----------------------------------------------------------------------------
+
+_BLOCK = 1 << 20
+"""How many junk names one salt can give: a salt's names are numbered within its block."""
+_SPACE = 26**6
+"""The six-letter tails: every junk name ends in one, and no two names share one."""
+_SPREAD = 2_654_435_761
+"""Prime to 26, so multiplying by it modulo ``_SPACE`` is a bijection that scatters the tails."""
+_LETTERS = bytes(ord("a") + byte % 26 for byte in range(256))
+_TRIPLES = tuple(
+    "".join(letters) for letters in itertools.product("abcdefghijklmnopqrstuvwxyz", repeat=3)
+)
+
+_CHECK = """
+import sys
+from residency import ResidencyError, UnknownLocation, resolve_location
+for name in sys.stdin.read().splitlines():
+    try:
+        resolve_location(name)
+    except UnknownLocation:
+        continue
+    except ResidencyError:
+        pass
+    print(name)
+"""
+"""Run in a fresh interpreter: print every name given that does not raise UnknownLocation."""
+
+
+def junk_names(count: int, *, salt: int) -> list[str]:
+    """``count`` distinct junk names of 6 to 14 random letters, capitalised (``"Gsonofyn"``).
+
+    A random head of 0 to 8 letters and a tail of six that encodes the name's number: names
+    of one salt, and of different salts (below ``_SPACE // _BLOCK``), never repeat.
+    """
+    if count > _BLOCK or not 0 <= salt < _SPACE // _BLOCK:
+        message = f"at most {_BLOCK:,} junk names per salt, salts below {_SPACE // _BLOCK}"
+        raise ValueError(message)
+    rng = _random(salt)
+    letters = rng.randbytes(count * 8).translate(_LETTERS).decode("ascii")
+    sizes = rng.randbytes(count)
+    names: list[str] = []
+    first = salt * _BLOCK
+    for index in range(count):
+        high, low = divmod((first + index) * _SPREAD % _SPACE, 26**3)
+        head = letters[index * 8 : index * 8 + sizes[index] % 9]
+        names.append((head + _TRIPLES[high] + _TRIPLES[low]).capitalize())
+    return names
+
+
+def unknown_only(names: Sequence[str]) -> list[str]:
+    """The names that raise UnknownLocation, checked in a fresh interpreter, in order.
+
+    The check runs elsewhere so that this process has never seen the names: each timed call
+    that gets one sees it for the first time.
+    """
+    checked = subprocess.run(
+        [sys.executable, "-c", _CHECK],
+        input="\n".join(names),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    known = set(checked.stdout.splitlines())
+    return [name for name in names if name not in known]
+
+
+def unknown_junk(count: int, *, salt: int) -> tuple[list[str], int]:
+    """``count`` junk names of ``salt`` that raise UnknownLocation, and how many were dropped.
+
+    A few more are made than asked for: a random name is, once in a while, a real one (some
+    place's name of six letters), and is dropped.
+    """
+    made = junk_names(min(count + count // 100 + 100, _BLOCK), salt=salt)
+    unknown = unknown_only(made)
+    if len(unknown) < count:
+        message = f"only {len(unknown):,} of {len(made):,} junk names are unknown to residency"
+        raise RuntimeError(message)
+    return unknown[:count], len(made) - len(unknown)
