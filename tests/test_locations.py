@@ -350,6 +350,8 @@ RESOLVED = [
     case("cldr", "Saint Martin", "MF"),
     case("cldr", "St. Martin", "MF"),
     # Names that share a matching key: the exact form decides.
+    case("shaped-like-a-code", "Cu-ba", "CU"),
+    case("shaped-like-a-code", "cu-ba", "CU"),
     case("exact", "Tóga", "TG"),
     case("exact", "Tõga", "TO"),
     case("exact", "Malawi", "MW"),
@@ -503,6 +505,7 @@ UNKNOWN = [
     "4",
     "0040",
     "US-ZZ",
+    "CU-BA",
     "US-GAX",
     "ZZ-01",
     "UK-ENG",

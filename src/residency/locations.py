@@ -443,7 +443,15 @@ def _resolve(text: str, value: str) -> Location:
         if _TOKEN.fullmatch(code):
             return _by_token(code, value)
         if _SUBDIVISION.fullmatch(upper := code.upper()):
-            return _by_subdivision(upper, value)
+            try:
+                return _by_subdivision(upper, value)
+            except UnknownLocation:
+                # Shaped like a code but none: written otherwise than in capitals it may
+                # be a name (Vietnamese "Cu-ba" is Cuba).
+                answer = None if code.isupper() else _answer(text)
+                if answer is None:
+                    raise
+                return _decided(answer, text, value)
     return _by_name(text, value)
 
 

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from residency import _data
+from residency._cache import RecentCache
 from residency.access import Access, who_can_access
 from residency.catalog import Catalog, catalog_from_mapping
 from residency.errors import (
@@ -54,7 +55,8 @@ PLACEMENT_CACHE_SIZE = 32_768
 
 The same size as :data:`residency.locations.CACHE_SIZE`, for the same reason: a country
 column has a few hundred distinct values, a customer base a few thousand spellings, and an
-input past the limit evicts the oldest one only.
+input past the limit evicts only what went unused longest (two generations of half this
+size, see :mod:`residency._cache`), never the cache wholesale.
 """
 
 _PLAIN_KEYS = frozenset({str, Location})
@@ -73,10 +75,10 @@ class _View:
         self.segment = segment
         self.end = segment.end
         self.expires = segment.end.timestamp() if segment.end else float("inf")
-        # A bounded LRU cache by raw input: the key is a plain str or a Location only (the
-        # callers check), so no str subclass's __hash__ or __eq__ ever decides a lookup.
-        self.placed: Callable[[object], Placement] = functools.lru_cache(PLACEMENT_CACHE_SIZE)(
-            functools.partial(place, self)
+        # By raw input; the key is a plain str or a Location only (the callers check), so no
+        # str subclass's __hash__ or __eq__ ever decides a lookup. A hit is one dict lookup.
+        self.placed: RecentCache[object, Placement] = RecentCache(
+            PLACEMENT_CACHE_SIZE // 2, functools.partial(place, self)
         )
         self.by_order: dict[Location, dict[tuple[int, ...], Placement]] = {}
 
@@ -164,7 +166,10 @@ class Policy:
             NoEligibleDataCenter: no data center of the region meets ``constraint``.
         """
         view = self._view(at)
-        placement = self._placed(view, location)
+        if location.__class__ is str:  # the hot path, inlined: a plain str keys the cache
+            placement = view.placed.current.get(location) or view.placed.get(location)
+        else:
+            placement = self._placed(view, location)
         if account_id is not None:
             placement = self._ordered(view, placement, account_id)
         if constraint is not None:
@@ -177,14 +182,14 @@ class Policy:
     def _placed(self, view: _View, location: object) -> Placement:
         """The placement of ``location`` without an account, remembered by its raw input."""
         if location.__class__ is str or location.__class__ is Location:
-            return view.placed(location)
+            return view.placed.get(location)
         return self._place(view, resolve_location(location))  # a str subclass: never cached
 
     def _resolved(self, view: _View, location: object) -> Placement:
         """Place a raw input the cache has not seen: by its Location, itself cached."""
         if location.__class__ is Location:
             return self._place(view, resolve_location(location))
-        return view.placed(resolve_location(location))  # spellings of one place share it
+        return view.placed.get(resolve_location(location))  # spellings of one place share it
 
     def _place(self, view: _View, location: Location) -> Placement:
         rule = self._rule(view.segment, location)
@@ -304,6 +309,10 @@ class Policy:
             # A str subclass (or anything else) is placed row by row: its own __hash__ and
             # __eq__ must not decide which rows share an answer.
             return [self._answer(view, value, keep=keep) for value in values]
+        try:  # every value a plain str or Location, every one seen lately: one map in C
+            return list(map(view.placed.current.__getitem__, values))
+        except KeyError:
+            pass
         distinct: dict[object, Placement | ResidencyError | None] = dict.fromkeys(values)
         for value in distinct:
             distinct[value] = self._answer(view, value, keep=keep)
