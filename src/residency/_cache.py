@@ -24,12 +24,14 @@ is only what went unused for a whole generation, least recently used first.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Final, Generic, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
 __all__ = ["RecentCache"]
+
+_MISSING: Final = object()  # no value: misses raise no KeyError, which would cost more
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -63,14 +65,11 @@ class RecentCache(Generic[K, V]):
 
         A value that ``compute`` raises for is not remembered: the error propagates.
         """
-        try:
-            return self.current[key]
-        except KeyError:
-            pass
-        try:
-            value = self.previous.pop(key)
-        except KeyError:
-            value = self._compute(key)
+        found: V | object = self.current.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        found = self.previous.pop(key, _MISSING)
+        value: V = self._compute(key) if found is _MISSING else found  # type: ignore[assignment]
         if len(self.current) >= self.size:
             self.previous = self.current
             self.current = {}
