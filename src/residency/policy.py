@@ -322,10 +322,16 @@ class Policy:
         if not keep:
             return self._placed(view, value)
         try:
-            return self._placed(view, value)
+            # Resolved first, outside the cache: a bad row's error then unwinds two frames,
+            # not six, which is most of what a bad row costs.
+            resolve_location(value)
         except LocationError as error:
             # Kept, the error must not keep the frames of its traceback alive: a million bad
             # rows would hold a million stacks and make every garbage collection crawl.
+            return error.with_traceback(None)
+        try:
+            return self._placed(view, value)  # resolving again hits the resolution cache
+        except LocationError as error:  # unassigned: the country resolves, no rule takes it
             return error.with_traceback(None)
 
     def region_of(self, location: object, *, at: datetime | None = None) -> str:
