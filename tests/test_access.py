@@ -505,8 +505,8 @@ def test_to_dict_is_json_and_keeps_the_facts(
         assert [entry["id"] for entry in data[key]] == [party.id for party in parties]
         for entry, party in zip(data[key], parties, strict=True):
             assert entry["kind"] == party.kind
-            assert entry["name"] == party.name
-            assert entry["place"] == party.place
+            assert entry["name"] == (party.name if party.named else None)
+            assert entry["country"] == (party.country or None)
             assert entry["outside_region"] == party.outside_region.value
             assert entry["condition"]["text"] == party.condition.text
             assert entry["consent_required"] == party.consent_required
@@ -518,21 +518,17 @@ def test_to_dict_is_json_and_keeps_the_facts(
 
 
 def test_to_dict_shows_unstated_facts() -> None:
-    """Unstated countries are null and unnamed parties say so in the JSON."""
+    """Unstated countries and the names of unnamed parties are null in the JSON."""
     data = _access("DE").to_dict()
     (support,) = data["withheld"]
-    assert (support["name"], support["named"], support["country"]) == (NOT_NAMED, False, None)
+    assert (support["name"], support["country"]) == (None, None)
     assert (support["outside_region"], support["provider"], support["facility"]) == (
         "unknown",
         None,
         None,
     )
     websupport = data["parties"][2]
-    assert (websupport["id"], websupport["place"], websupport["country"]) == (
-        "websupport-eu",
-        NOT_STATED,
-        None,
-    )
+    assert (websupport["id"], websupport["country"]) == ("websupport-eu", None)
     assert websupport["facility"]["power"] == "abundant"
 
 

@@ -12,9 +12,11 @@ import pytest
 from residency import (
     Agreement,
     AgreementIndex,
+    FileError,
     InvalidAgreement,
     InvalidTime,
     LegalBasis,
+    NotARegularFile,
     default_policy,
     load_agreements,
 )
@@ -220,10 +222,13 @@ def test_toml_and_json_files_agree(tmp_path: Path) -> None:
             '"destinations": ["US"], "valid_from": "2026-01-01T00:00:00Z"}]}',
             "agreements[1].id: duplicate agreement id 'a'",
         ),
-        ('{"agreements": [{"id": "a"}]}', "agreements[0].account_id: Field required"),
-        ('{"agreement": []}', "agreements: Field required"),
-        ("[1, 2]", "must be an object"),
-        ("{", "not valid JSON"),
+        ('{"agreements": [{"id": "a"}]}', "agreements[0].account_id: missing"),
+        ('{"agreement": []}', "agreements: missing"),
+        (
+            '{"agreements": [{"id": "a", "account_id": "x", "destinations": ["US"], '
+            '"valid_from": 1767225600}]}',
+            "agreements[0].valid_from: a time is RFC 3339 text with an offset",
+        ),
     ],
     ids=[
         "naive-time",
@@ -232,8 +237,7 @@ def test_toml_and_json_files_agree(tmp_path: Path) -> None:
         "duplicate-id",
         "missing-field",
         "wrong-key",
-        "not-an-object",
-        "syntax",
+        "unix-timestamp",
     ],
 )
 def test_bad_files(tmp_path: Path, content: str, expected: str) -> None:
@@ -246,7 +250,30 @@ def test_bad_files(tmp_path: Path, content: str, expected: str) -> None:
     assert any(expected in str(problem) for problem in caught.value.problems), str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("[1, 2]", "the top level must be an object"),
+        ("{", "is not valid JSON"),
+        (
+            '{"agreements": [{"id": "a", "account_id": "x", "destinations": ["US"], '
+            '"valid_from": "2026-01-01T00:00:00Z", "revoked_at": "2026-02-01T00:00:00Z", '
+            '"revoked_at": null}]}',
+            "the key 'revoked_at' appears twice",
+        ),
+    ],
+    ids=["not-an-object", "syntax", "duplicate-key"],
+)
+def test_unreadable_documents(tmp_path: Path, content: str, expected: str) -> None:
+    """A file that is no JSON document of agreements is a FileError naming the file."""
+    path = tmp_path / "agreements.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(FileError, match=expected) as caught:
+        load_agreements(path)
+    assert caught.value.path == str(path)
+
+
 def test_missing_file(tmp_path: Path) -> None:
-    """A missing agreements file is an InvalidAgreement, not an OSError traceback."""
-    with pytest.raises(InvalidAgreement, match="cannot read"):
+    """A missing agreements file is a NotARegularFile error, not an OSError traceback."""
+    with pytest.raises(NotARegularFile, match="No such file"):
         load_agreements(tmp_path / "none.toml")

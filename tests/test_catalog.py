@@ -156,4 +156,7 @@ def test_every_quote_stands_in_the_source(quote: str) -> None:
 def test_bundled_file_passes_the_file_schema() -> None:
     """The bundled catalog, which loads without pydantic, passes the full file schema too."""
     document = _data.load_toml("catalog.toml")
-    assert _schema.validate(document)["id"] == "liveagent-2019-10-28"
+    checked = _schema.check_catalog(document)
+    assert checked.problems == ()
+    assert checked.data["id"] == "liveagent-2019-10-28"
+    assert _schema.CatalogFile.model_validate(document).id == "liveagent-2019-10-28"

@@ -472,7 +472,7 @@ def test_membership_active_at(membership: Membership, at: datetime, active: bool
 )
 def test_membership_refuses_bad_spans(since: datetime | None, until: datetime | None) -> None:
     """A membership refuses naive instants and spans that end before they start."""
-    with pytest.raises(ValueError, match="must be"):
+    with pytest.raises(ValueError, match="must be|naive"):
         Membership("DE", since=since, until=until)
 
 
@@ -572,20 +572,17 @@ def test_parse_groups_reports_every_problem_with_its_path() -> None:
     }
     groups, problems = parse_groups(document, known_countries=KNOWN, path="catalog.groups")
     assert [(problem.path, problem.message) for problem in problems] == [
-        ("catalog.groups.eu.members[1]", "unknown country code 'ZZ'"),
-        ("catalog.groups.eu.members[2].until", "must be after since (1973-01-01), got 1973-01-01"),
         ("catalog.groups.eu.members[3].since", "'1958-13-01' is not a valid date"),
+        ("catalog.groups.broken.title", "missing"),
+        ("catalog.groups.broken.source", "expected text, not a number"),
+        ("catalog.groups.broken.members", "expected a list, not text"),
+        ("catalog.groups.broken.untill", "unknown field"),
+        ("catalog.groups.eu.members[1]", "unknown country code 'ZZ'"),
+        ("catalog.groups.eu.members[2].until", "must be after since (1973-01-01), not 1973-01-01"),
         (
             "catalog.groups.eu.members[4]",
             "DE is listed again with overlapping dates (see catalog.groups.eu.members[0])",
         ),
-        (
-            "catalog.groups.broken.untill",
-            "unknown field; expected one of include, m49, members, note, source, title",
-        ),
-        ("catalog.groups.broken.title", "missing"),
-        ("catalog.groups.broken.source", "expected text, got a number"),
-        ("catalog.groups.broken.members", "expected a list of members, got text"),
         ("catalog.groups.eu.include[0]", "unknown group 'nordics'"),
         ("catalog.groups.b.include[0]", "include cycle: a -> b -> a"),
     ]
@@ -595,9 +592,9 @@ def test_parse_groups_reports_every_problem_with_its_path() -> None:
 VALID_GROUP: dict[str, object] = {"title": "T", "source": "S", "members": ["DE"]}
 
 SINGLE_PROBLEMS: list[tuple[str, object, str, str]] = [
-    ("not-a-table", ["DE"], "groups", "expected a table of groups, got a list"),
+    ("not-a-table", ["DE"], "groups", "expected a table of groups, not a list"),
     ("bad-id", {"EU Members": VALID_GROUP}, "groups['EU Members']", "a group id is lower-case"),
-    ("group-not-a-table", {"g": "DE"}, "groups.g", "expected a table, got text"),
+    ("group-not-a-table", {"g": "DE"}, "groups.g", "expected a table, not text"),
     ("no-members", {"g": {"title": "T", "source": "S"}}, "groups.g", "needs members or include"),
     (
         "empty-members",
@@ -619,9 +616,14 @@ SINGLE_PROBLEMS: list[tuple[str, object, str, str]] = [
         "alpha-3-code",
         {"g": {**VALID_GROUP, "members": ["DEU"]}},
         "groups.g.members[0]",
-        "not an ISO",
+        "expected an ISO 3166-1 alpha-2 code",
     ),
-    ("member-number", {"g": {**VALID_GROUP, "members": [276]}}, "groups.g.members[0]", "a number"),
+    (
+        "member-number",
+        {"g": {**VALID_GROUP, "members": [276]}},
+        "groups.g.members[0]",
+        "a country code (DE) or a table with country, not a number",
+    ),
     (
         "member-without-country",
         {"g": {**VALID_GROUP, "members": [{"since": "2000-01-01"}]}},
@@ -644,13 +646,13 @@ SINGLE_PROBLEMS: list[tuple[str, object, str, str]] = [
         "date-a-number",
         {"g": {**VALID_GROUP, "members": [{"country": "DE", "since": 2000}]}},
         "groups.g.members[0].since",
-        "got a number",
+        "not a number",
     ),
     (
         "naive-datetime",
         {"g": {**VALID_GROUP, "members": [{"country": "DE", "since": "2000-01-01T00:00:00"}]}},
         "groups.g.members[0].since",
-        "no UTC offset",
+        "has no offset",
     ),
     (
         "until-before-since",
@@ -661,7 +663,7 @@ SINGLE_PROBLEMS: list[tuple[str, object, str, str]] = [
             }
         },
         "groups.g.members[0].until",
-        "must be after since (2001-01-01), got 2000-01-01",
+        "must be after since (2001-01-01), not 2000-01-01",
     ),
     (
         "duplicate-undated",

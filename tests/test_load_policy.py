@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from residency import CatalogError, catalog_json_schema, default_policy, load_policy
+from residency import (
+    CatalogError,
+    FileError,
+    NotARegularFile,
+    catalog_json_schema,
+    default_policy,
+    load_policy,
+)
 from residency._data import read_bytes
 
 if TYPE_CHECKING:
@@ -152,7 +159,7 @@ def test_dated_rules_answer_for_the_moment(tmp_path: Path) -> None:
             "unassigned: DE is listed as unassigned but rule",
         ),
         (lambda d: d["data_centers"][0].update(weight=0), "data_centers[0].weight"),
-        (lambda d: d.pop("regions"), "regions: Field required"),
+        (lambda d: d.pop("regions"), "regions: needs at least one entry"),
         (lambda d: d["data_centers"][0].update(colour="blue"), "data_centers[0].colour"),
         (lambda d: d["subprocessors"][0].update(kind="friend"), "subprocessors[0].kind"),
     ],
@@ -211,21 +218,37 @@ def test_error_names_the_file(tmp_path: Path) -> None:
         ("catalog.json", b"[]", "must be an object"),
         ("catalog.json", b"\xff\xfe", "not UTF-8"),
         ("catalog.yaml", b"id: x", "unsupported file type '.yaml'"),
-        ("catalog.json", b"{}", "id: Field required"),
+        ("catalog.json", b'{"id": "a", "id": "b"}', "the key 'id' appears twice"),
     ],
-    ids=["toml-syntax", "json-syntax", "json-array", "not-utf8", "yaml", "empty-object"],
+    ids=["toml-syntax", "json-syntax", "json-array", "not-utf8", "yaml", "duplicate-key"],
 )
 def test_malformed_files(tmp_path: Path, name: str, content: bytes, expected: str) -> None:
-    """A file that cannot be read as a catalog is a CatalogError saying why."""
+    """A file that is no TOML or JSON document is a FileError naming the file and why."""
     path = tmp_path / name
     path.write_bytes(content)
-    with pytest.raises(CatalogError, match=expected):
+    with pytest.raises(FileError, match=expected) as caught:
         load_policy(path)
+    assert caught.value.path == str(path)
+
+
+def test_an_empty_document_lists_what_it_lacks(tmp_path: Path) -> None:
+    """An empty catalog document is a CatalogError listing every missing essential."""
+    path = tmp_path / "catalog.json"
+    path.write_bytes(b"{}")
+    with pytest.raises(CatalogError) as caught:
+        load_policy(path)
+    assert [str(problem) for problem in caught.value.problems] == [
+        "id: missing",
+        "source: missing",
+        "regions: needs at least one entry",
+        "data_centers: needs at least one entry",
+        "rules: needs at least one entry",
+    ]
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    """A missing file is a CatalogError, not an OSError traceback."""
-    with pytest.raises(CatalogError, match="cannot read"):
+    """A missing file is a NotARegularFile error, not an OSError traceback."""
+    with pytest.raises(NotARegularFile, match="No such file"):
         load_policy(tmp_path / "nowhere.toml")
 
 

@@ -9,7 +9,7 @@ import pytest
 
 import residency
 from residency import UnassignedLocation, default_policy
-from residency.rules import moment
+from residency._time import moment
 
 # The truth list: the region of every ISO 3166-1 country plus Kosovo under the bundled policy,
 # written out by hand from SPEC section 3 (not computed from the groups it checks).

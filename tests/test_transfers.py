@@ -221,13 +221,36 @@ def test_first_agreement_in_force_is_named() -> None:
     assert decision.agreement == early
 
 
-@pytest.mark.parametrize("dc", ["aws-eu-central-1", "", "LINODE-EU", None], ids=repr)
+@pytest.mark.parametrize("dc", ["aws-eu-central-1", "", "linode-eu-1", None, 7], ids=repr)
 def test_unknown_data_center(dc: object) -> None:
     """An unknown data center id, on either side, raises UnknownDataCenter."""
     with pytest.raises(UnknownDataCenter):
         default_policy().check_transfer("DE", dc, "linode-eu")  # type: ignore[arg-type]
     with pytest.raises(UnknownDataCenter):
         default_policy().check_transfer("DE", "linode-eu", dc)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("dc", ["LINODE-EU", "Linode-EU", " linode-eu "], ids=repr)
+def test_data_center_ids_are_matched_in_any_case(dc: str) -> None:
+    """A data center id in another case names the one data center of that id."""
+    decision = default_policy().check_transfer("DE", dc, "aws-eu-west-1")
+    assert decision.source.id == "linode-eu"
+
+
+def test_a_mistyped_data_center_is_answered_with_close_ids() -> None:
+    """A mistyped data center id is refused with the close ids suggested, never picked."""
+    with pytest.raises(UnknownDataCenter, match="did you mean 'aws-eu-west-1'") as caught:
+        default_policy().check_transfer("DE", "aws-eu-wst-1", "linode-eu")
+    assert "aws-eu-west-1" in caught.value.suggestions
+
+
+def test_a_one_shot_iterator_of_agreements_is_refused() -> None:
+    """A generator given as agreements= is refused rather than used up by the first check."""
+    agreements = (a for a in [_agreement(["EU"], id="g")])
+    with pytest.raises(InvalidAgreement, match="one-shot iterator"):
+        default_policy().check_transfer(
+            "GB", "linode-uk", "linode-eu", account_id="acme", agreements=agreements
+        )
 
 
 def test_naive_time_is_refused() -> None:
@@ -282,6 +305,33 @@ def test_audit_mode_lets_through_and_records(caplog: pytest.LogCaptureFixture) -
     assert event["source"] == "linode-uk"
     assert event["catalog"] == "liveagent-2019-10-28"
     assert default_policy().mode.value == "enforce"
+
+
+@pytest.mark.parametrize("mode", ["enforce", "audit"])
+@pytest.mark.parametrize("target", ["linode-eu", "linode-uk"], ids=["denied", "allowed"])
+def test_enforce_transfer_logs_one_event_a_call(
+    caplog: pytest.LogCaptureFixture, mode: str, target: str
+) -> None:
+    """One enforce_transfer call is one event, marked enforced, whatever its outcome."""
+    policy = default_policy().with_mode(mode)
+    with caplog.at_level(logging.INFO, logger="residency.decisions"):
+        try:
+            policy.enforce_transfer("GB", "linode-uk", target, at=NOW)
+        except TransferDenied:
+            pass
+    (record,) = caplog.records
+    assert record.residency["enforced"] is True  # type: ignore[attr-defined]
+
+
+def test_with_mode_shares_no_mutable_state() -> None:
+    """A policy in another mode has caches of its own; the first policy's stay untouched."""
+    policy = default_policy()
+    policy.assign("Deutschland")
+    audit = policy.with_mode("audit")
+    assert audit.catalog is policy.catalog
+    assert audit._views is not policy._views
+    audit.clear_caches()
+    assert policy._views
 
 
 def test_every_decision_is_an_info_event(caplog: pytest.LogCaptureFixture) -> None:

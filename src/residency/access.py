@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from residency import _wire
 from residency.catalog import NOT_STATED, DataCenter, Facility, Provider, Quote, SubProcessor
 from residency.errors import UnknownConsent
 from residency.locations import country_name
@@ -128,46 +129,8 @@ class Party:
         return self.name != NOT_NAMED
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the party as JSON-serialisable data (an unstated country is ``None``)."""
-        provider = self.provider
-        facility = self.facility
-        return {
-            "kind": self.kind,
-            "id": self.id,
-            "name": self.name,
-            "named": self.named,
-            "role": self.role,
-            "as_written": self.as_written,
-            "place": self.place,
-            "country": self.country or None,
-            "outside_region": self.outside_region.value,
-            "outside_reason": self.outside_reason,
-            "condition": {
-                "text": self.condition.text or NOT_STATED,
-                "as_written": self.condition.as_written or NOT_STATED,
-                "ref": self.condition.ref,
-            },
-            "consent_required": self.consent_required,
-            "consent_granted": self.consent_granted,
-            "may_access": self.may_access,
-            "provider": None
-            if provider is None
-            else {
-                "id": provider.id,
-                "legal_name": provider.legal_name,
-                "jurisdiction": provider.jurisdiction or None,
-            },
-            "facility": None
-            if facility is None
-            else {
-                "id": facility.id,
-                "text": facility.text,
-                "as_written": facility.as_written,
-                "standards": list(facility.standards),
-                "power": facility.power,
-                "backup": list(facility.backup),
-            },
-        }
+        """The party as JSON-ready data; what the source does not state is None."""
+        return _wire.party(self)
 
     def describe(self) -> str:
         """Return one line for people: who it is, where it sits, and whether consent is given.
@@ -256,18 +219,8 @@ class Access:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the answer as JSON-serialisable data (for ``residency access --json``)."""
-        return {
-            "location": str(self.location),
-            "country": self.location.country,
-            "subdivision": self.location.subdivision,
-            "region": self.region,
-            "rule": self.rule.id,
-            "catalog": self.catalog,
-            "consents": list(self.consents),
-            "parties": [party.to_dict() for party in self.parties],
-            "withheld": [party.to_dict() for party in self.withheld],
-        }
+        """The answer as JSON-ready data (``residency access --json`` prints it)."""
+        return _wire.access(self)
 
 
 def who_can_access(

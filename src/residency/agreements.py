@@ -26,18 +26,19 @@ from __future__ import annotations
 
 import enum
 import math
-from datetime import datetime
+import os
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from residency.errors import InvalidAgreement, InvalidTime, Problem
+from residency._time import aware
+from residency.errors import InvalidAgreement, Problem
 
 if TYPE_CHECKING:
-    import os
     from collections.abc import Iterable, Iterator
+    from datetime import datetime
 
-__all__ = ["Agreement", "AgreementIndex", "LegalBasis", "Row", "load_agreements"]
+__all__ = ["SQLITE_HEADER", "Agreement", "AgreementIndex", "LegalBasis", "Row", "load_agreements"]
 
 
 class LegalBasis(enum.StrEnum):
@@ -73,14 +74,8 @@ def _destinations(value: Iterable[str]) -> frozenset[str]:
 
 
 def _aware(name: str, value: object) -> None:
-    if value is None:
-        return
-    if not isinstance(value, datetime):
-        message = f"{name} must be an aware datetime, not {type(value).__name__} {value!r:.60}"
-        raise InvalidTime(message, value=value)
-    if value.tzinfo is None or value.utcoffset() is None:
-        message = f"{name} is a naive datetime ({value}): give a timezone"
-        raise InvalidTime(message, value=value)
+    if value is not None:
+        aware(value, name)
 
 
 @attrs.frozen
@@ -170,17 +165,10 @@ class Agreement:
         return ""
 
     def to_dict(self) -> dict[str, Any]:
-        """The agreement as JSON-ready data, in the field names of agreement files."""
-        return {
-            "id": self.id,
-            "account_id": self.account_id,
-            "destinations": sorted(self.destinations),
-            "valid_from": self.valid_from.isoformat(),
-            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
-            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
-            "basis": self.basis.value,
-            "reference": self.reference,
-        }
+        """The agreement as JSON-ready data, in the field names of agreements files."""
+        from residency import _wire  # noqa: PLC0415 - the wire forms import the location names
+
+        return dict(_wire.agreement(self))
 
 
 Row = tuple[float, float, Agreement]
@@ -291,19 +279,47 @@ class AgreementIndex:
         return frozenset(self._by_account)
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+"""The first 16 bytes of every SQLite database file: how an agreement store is recognised."""
+
+_STORE_SUFFIXES = frozenset({".sqlite3", ".sqlite", ".db"})
+
+
 def load_agreements(path: str | os.PathLike[str]) -> tuple[Agreement, ...]:
-    """Read the agreements file at ``path`` (TOML or JSON): a top-level ``agreements`` array.
+    """Read every agreement of ``path``: an agreements file (TOML or JSON) or an agreement store.
 
-    Each entry uses the field names of :class:`Agreement`; times are RFC 3339 with an offset
-    (a TOML offset date-time, or a JSON string). Every problem of the file is reported at
-    once in one :class:`~residency.errors.InvalidAgreement`, and ids must be unique.
+    A store is recognised by its first bytes, whatever its name, and read without writing
+    (it is never created). An agreements file holds a top-level ``agreements`` array whose
+    entries use the field names of :class:`Agreement`; times are RFC 3339 with an offset (a
+    TOML offset date-time, or a JSON string), never a number. Every problem of the file is
+    reported at once in one :class:`~residency.errors.InvalidAgreement`, and ids must be
+    unique.
+
+    Raises:
+        FileError: the file cannot be read, or is no TOML or JSON document.
+        StoreError: the file names a store (by its name or its first bytes) that cannot be read.
+        InvalidAgreement: the document holds invalid agreements; ``.problems`` lists why.
     """
-    from residency import _schema  # noqa: PLC0415 - pydantic loads only for files
+    from residency import _files, _schema  # noqa: PLC0415 - pydantic loads only for files
 
-    source = str(path)
+    source = os.fspath(path)
+    if _files.starts_with(path, SQLITE_HEADER):
+        from residency.store import AgreementStore  # noqa: PLC0415 - sqlite3 only for stores
+
+        with AgreementStore(path, create=False) as store:
+            return tuple(store.index())
+    if os.path.splitext(source)[1].lower() in _STORE_SUFFIXES:  # noqa: PTH122 - str or PathLike
+        from residency.errors import StoreError  # noqa: PLC0415
+
+        if not os.path.lexists(source):
+            message = "no such file (residency creates no agreement store to read one)"
+        else:
+            message = "not an SQLite database, so not an agreement store"
+        raise StoreError(message, path=source)
+    checked = _schema.check_agreements(_files.read_document(path))
     agreements: list[Agreement] = []
-    problems: list[Problem] = []
-    for position, fields in enumerate(_schema.read_agreements(path)):
+    problems = list(checked.problems)
+    for position, fields in enumerate(checked.data["agreements"]):
         try:
             agreements.append(Agreement(**fields))
         except InvalidAgreement as error:
@@ -311,11 +327,11 @@ def load_agreements(path: str | os.PathLike[str]) -> tuple[Agreement, ...]:
                 Problem(f"agreements[{position}].{problem.path}", problem.message)
                 for problem in error.problems
             )
+    if not problems:
+        try:
+            AgreementIndex(agreements)
+        except InvalidAgreement as error:
+            problems.extend(Problem(f"agreements{p.path}", p.message) for p in error.problems)
     if problems:
         raise InvalidAgreement(problems, source=source)
-    try:
-        AgreementIndex(agreements)
-    except InvalidAgreement as error:
-        paths = [Problem(f"agreements{p.path}", p.message) for p in error.problems]
-        raise InvalidAgreement(paths, source=source) from None
     return tuple(agreements)

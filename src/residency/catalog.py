@@ -18,10 +18,12 @@ Facts the source does not state are empty strings; :data:`NOT_STATED` is how to 
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from residency import _wire
+from residency._text import quoted
 from residency.errors import Problem, UnknownDataCenter, UnknownRegion
 
 if TYPE_CHECKING:
@@ -41,7 +43,7 @@ __all__ = [
     "Source",
     "SubProcessor",
     "Unassigned",
-    "catalog_from_mapping",
+    "build_catalog",
     "catalog_json_schema",
 ]
 
@@ -70,6 +72,12 @@ class Quote:
     """Where in the source the statement stands."""
     note: str = attrs.field(default="", repr=False)
     """A remark of the catalog's authors about the statement."""
+    id: str = attrs.field(default="", repr=False)
+    """The statement's id, where the catalog lists several of a kind (the safeguards)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The statement as JSON-ready data (its wire form)."""
+        return dict(_wire.quote(self))
 
 
 @attrs.frozen
@@ -101,6 +109,10 @@ class Region:
     as_written: str = ""
     """The name as the source writes it."""
 
+    def to_dict(self) -> dict[str, Any]:
+        """The region as JSON-ready data (its wire form)."""
+        return dict(_wire.region(self))
+
 
 @attrs.frozen
 class Provider:
@@ -113,6 +125,10 @@ class Provider:
     jurisdiction: str = ""
     """The alpha-2 code of the provider's jurisdiction; empty where the source is silent."""
 
+    def to_dict(self) -> dict[str, Any]:
+        """The provider as JSON-ready data; an unstated jurisdiction is None."""
+        return dict(_wire.provider(self))
+
 
 @attrs.frozen
 class Facility:
@@ -124,14 +140,18 @@ class Facility:
     """The statement in English."""
     as_written: str = attrs.field(default="", repr=False)
     """The statement verbatim."""
-    standards: tuple[str, ...] = attrs.field(default=(), repr=False)
+    standards: tuple[str, ...] = attrs.field(default=(), repr=False, converter=tuple)
     """The standards the statement names; the source says the facility meets one of them."""
     power: str = attrs.field(default="", repr=False)
     """The power supply as the source describes it (``abundant``, ``stable``)."""
     power_as_written: str = attrs.field(default="", repr=False)
     """That description verbatim."""
-    backup: tuple[str, ...] = attrs.field(default=(), repr=False)
+    backup: tuple[str, ...] = attrs.field(default=(), repr=False, converter=tuple)
     """The backup equipment named (``UPS``, ``backup generators``)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The facility statement as JSON-ready data (its wire form)."""
+        return dict(_wire.facility(self))
 
 
 @attrs.frozen
@@ -154,14 +174,20 @@ class DataCenter:
     """The city it stands in, where the source names one."""
     facility: Facility | None = attrs.field(default=None, repr=False)
     """The facility statement the source makes for it."""
-    certifications: frozenset[str] = attrs.field(default=frozenset(), repr=False)
+    certifications: frozenset[str] = attrs.field(
+        default=frozenset(), repr=False, converter=frozenset
+    )
     """Certifications the catalog credits to this data center alone (for constraints)."""
-    weight: float = attrs.field(default=1.0, repr=False)
+    weight: float = attrs.field(default=1.0, repr=False, converter=float)
     """Its share of new accounts in rendezvous placement, relative to its region's others."""
     as_written: str = attrs.field(default="", repr=False)
     """The source's heading for it, verbatim."""
     ref: str = attrs.field(default="", repr=False)
     """Where in the source it stands."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The data center as JSON-ready data; what the source does not state is None."""
+        return dict(_wire.data_center(self))
 
 
 @attrs.frozen
@@ -191,6 +217,10 @@ class SubProcessor:
     ref: str = attrs.field(default="", repr=False)
     """Where in the source it stands."""
 
+    def to_dict(self) -> dict[str, Any]:
+        """The sub-processor as JSON-ready data; what the source does not state is None."""
+        return dict(_wire.subprocessor(self))
+
 
 @attrs.frozen
 class Rule:
@@ -202,10 +232,14 @@ class Rule:
     """The region it assigns."""
     title: str = attrs.field(default="", repr=False)
     """What the rule covers, for people."""
-    countries: frozenset[str] = attrs.field(default=frozenset(), repr=False)
+    countries: frozenset[str] = attrs.field(default=frozenset(), repr=False, converter=frozenset)
     """Alpha-2 codes the rule names one by one."""
-    groups: tuple[str, ...] = attrs.field(default=(), repr=False)
+    groups: tuple[str, ...] = attrs.field(default=(), repr=False, converter=tuple)
     """Ids of the country groups the rule names."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rule as JSON-ready data (its wire form)."""
+        return dict(_wire.rule(self))
 
 
 @attrs.frozen
@@ -277,20 +311,36 @@ class Catalog:
         return (_catalog, (fields,))
 
     def region(self, region_id: object) -> Region:
-        """Return the region ``region_id``, or raise ``UnknownRegion``."""
+        """Return the region ``region_id`` (in any case), or raise ``UnknownRegion``."""
         try:
             return self._regions[region_id]  # type: ignore[index]
         except (KeyError, TypeError):
-            raise UnknownRegion(region_id, catalog=self.id, known=self._regions) from None
+            pass
+        found: Region | None = _by_case(self._regions, region_id)
+        if found is None:
+            raise UnknownRegion(region_id, catalog=self.id, known=self._regions)
+        return found
 
     def data_center(self, data_center_id: object) -> DataCenter:
-        """Return the data center ``data_center_id``, or raise ``UnknownDataCenter``."""
+        """Return the data center ``data_center_id`` (in any case), or raise ``UnknownDataCenter``.
+
+        >>> from residency import default_policy
+        >>> default_policy().catalog.data_center("AWS-EU-West-1").id
+        'aws-eu-west-1'
+        """
         try:
             return self._data_centers[data_center_id]  # type: ignore[index]
         except (KeyError, TypeError):
+            pass
+        found: DataCenter | None = _by_case(self._data_centers, data_center_id)
+        if found is None:
             raise UnknownDataCenter(
-                data_center_id, catalog=self.id, known=self._data_centers
-            ) from None
+                data_center_id,
+                catalog=self.id,
+                known=self._data_centers,
+                suggestions=_close(self._data_centers, data_center_id),
+            )
+        return found
 
     def data_centers_in(self, region_id: str) -> tuple[DataCenter, ...]:
         """Return the region's data centers in catalog order, or raise ``UnknownRegion``."""
@@ -304,6 +354,27 @@ class Catalog:
         return self.statements.get(key)
 
 
+def _by_case(items: Mapping[str, Any], name: object) -> Any:  # noqa: ANN401 - the item's type
+    """The one item whose id is ``name`` in another case, or None (none, or several)."""
+    if not isinstance(name, str) or len(name) > _LONGEST_ID:
+        return None
+    folded = name.strip().casefold()
+    found = [item for key, item in items.items() if key.casefold() == folded]
+    return found[0] if len(found) == 1 else None
+
+
+def _close(items: Mapping[str, Any], name: object) -> tuple[str, ...]:
+    """The ids close to ``name``, for a message; never a decision."""
+    if not isinstance(name, str) or len(name) > _LONGEST_ID:
+        return ()
+    import difflib  # noqa: PLC0415 - only a refusal pays for it
+
+    return tuple(difflib.get_close_matches(name.strip().casefold(), list(items), n=3, cutoff=0.8))
+
+
+_LONGEST_ID: Final = 64
+
+
 def _catalog(fields: dict[str, Any]) -> Catalog:
     """Rebuild a pickled catalog; its read-only views are made anew."""
     fields["groups"] = MappingProxyType(fields["groups"])
@@ -311,9 +382,61 @@ def _catalog(fields: dict[str, Any]) -> Catalog:
     return Catalog(**fields)
 
 
-# --- building a catalog from a parsed document --------------------------------------------
+# --- building a catalog from a checked document ---------------------------------------------
 
-_STATEMENT_KEYS = (
+
+@attrs.frozen
+class _Reference:
+    """A field of an item that names an item of another section."""
+
+    field: str
+    section: str
+    noun: str
+    many: bool = False
+    """The field holds a list of names."""
+    optional: bool = False
+    """An empty value names nothing, and is fine."""
+    replace: bool = True
+    """The built value holds the item named (a Provider), not its id."""
+
+
+# What each section of a catalog becomes, and what its items name, in the order they are
+# built (an item is built after the sections it names). A field of a file is the field of
+# its value, so a new field needs its model in _schema and its attribute here, nothing else.
+_SECTIONS: Final = (
+    ("regions", Region, ()),
+    ("providers", Provider, ()),
+    ("facilities", Facility, ()),
+    ("safeguards", Quote, ()),
+    (
+        "data_centers",
+        DataCenter,
+        (
+            _Reference("region", "regions", "region", replace=False),
+            _Reference("provider", "providers", "provider"),
+            _Reference("facility", "facilities", "facility", optional=True),
+        ),
+    ),
+    ("subprocessors", SubProcessor, ()),
+    (
+        "rules",
+        Rule,
+        (
+            _Reference("region", "regions", "region", replace=False),
+            _Reference("groups", "groups", "group", many=True, replace=False),
+        ),
+    ),
+    ("unassigned", Unassigned, ()),
+)
+_KEYS: Final = {"unassigned": "country"}
+_COUNTRIES: Final = {
+    "providers": ("jurisdiction",),
+    "data_centers": ("country",),
+    "subprocessors": ("country",),
+    "rules": ("countries",),
+    "unassigned": ("country",),
+}
+_STATEMENTS: Final = (
     "promise",
     "assignment",
     "due_diligence",
@@ -323,199 +446,119 @@ _STATEMENT_KEYS = (
 )
 
 
-def _quote(raw: Mapping[str, Any]) -> Quote:
-    return Quote(
-        text=raw["text"],
-        as_written=raw.get("as_written", ""),
-        ref=raw.get("ref", ""),
-        note=raw.get("note", ""),
-    )
-
-
-class _Builder:
-    """Turns a structurally valid document into a :class:`Catalog`, gathering every problem."""
-
-    def __init__(self, data: Mapping[str, Any], groups: Mapping[str, Group]) -> None:
-        self.data = data
-        self.groups = groups
-        self.problems: list[Problem] = []
-
-    def problem(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
-
-    def unique(self, section: str, items: list[Mapping[str, Any]], key: str = "id") -> None:
-        seen: set[object] = set()
-        for index, item in enumerate(items):
-            if item[key] in seen:
-                self.problem(f"{section}[{index}].{key}", f"duplicate {key} {item[key]!r}")
-            seen.add(item[key])
-
-    def country(self, path: str, code: str, known: frozenset[str], *, optional: bool) -> None:
-        if (code or not optional) and code not in known:
-            self.problem(path, f"unknown country code {code!r}")
-
-    def build(self, known_countries: frozenset[str]) -> Catalog | None:  # noqa: C901, PLR0912 - one pass over the sections reads best
-        data = self.data
-        for section in ("regions", "providers", "facilities", "data_centers", "subprocessors"):
-            self.unique(section, data.get(section, []))
-        self.unique("rules", data.get("rules", []))
-        self.unique("unassigned", data.get("unassigned", []), key="country")
-
-        regions = tuple(
-            Region(raw["id"], raw["name"], raw.get("as_written", "")) for raw in data["regions"]
-        )
-        region_ids = {region.id for region in regions}
-        providers = {
-            raw["id"]: Provider(raw["id"], raw["legal_name"], raw.get("jurisdiction", ""))
-            for raw in data.get("providers", [])
-        }
-        for index, raw in enumerate(data.get("providers", [])):
-            self.country(
-                f"providers[{index}].jurisdiction",
-                raw.get("jurisdiction", ""),
-                known_countries,
-                optional=True,
-            )
-        facilities = {
-            raw["id"]: Facility(
-                id=raw["id"],
-                text=raw["text"],
-                as_written=raw.get("as_written", ""),
-                standards=tuple(raw.get("standards", ())),
-                power=raw.get("power", ""),
-                power_as_written=raw.get("power_as_written", ""),
-                backup=tuple(raw.get("backup", ())),
-            )
-            for raw in data.get("facilities", [])
-        }
-
-        data_centers: list[DataCenter] = []
-        for index, raw in enumerate(data.get("data_centers", [])):
-            path = f"data_centers[{index}]"
-            if raw["region"] not in region_ids:
-                self.problem(f"{path}.region", f"unknown region {raw['region']!r}")
-            provider = providers.get(raw["provider"])
-            if provider is None:
-                self.problem(f"{path}.provider", f"unknown provider {raw['provider']!r}")
-                provider = Provider(raw["provider"], raw["provider"])
-            facility_id = raw.get("facility", "")
-            if facility_id and facility_id not in facilities:
-                self.problem(f"{path}.facility", f"unknown facility {facility_id!r}")
-            self.country(f"{path}.country", raw.get("country", ""), known_countries, optional=True)
-            weight = raw.get("weight", 1.0)
-            if not weight > 0:
-                self.problem(f"{path}.weight", f"weight must be positive, not {weight!r}")
-            data_centers.append(
-                DataCenter(
-                    id=raw["id"],
-                    provider=provider,
-                    region=raw["region"],
-                    location=raw.get("location", ""),
-                    serves=raw.get("serves", ""),
-                    country=raw.get("country", ""),
-                    city=raw.get("city", ""),
-                    facility=facilities.get(facility_id),
-                    certifications=frozenset(raw.get("certifications", ())),
-                    weight=float(weight),
-                    as_written=raw.get("as_written", ""),
-                    ref=raw.get("ref", ""),
-                )
-            )
-        served = {dc.region for dc in data_centers}
-        for index, region in enumerate(regions):
-            if region.id not in served:
-                self.problem(f"regions[{index}]", f"region {region.id!r} has no data centers")
-
-        subprocessors = tuple(
-            SubProcessor(
-                id=raw["id"],
-                name=raw.get("name", ""),
-                kind=raw["kind"],
-                role=raw.get("role", ""),
-                as_written=raw.get("as_written", ""),
-                group_company=raw.get("group_company", False),
-                country=raw.get("country", ""),
-                consent_required=raw.get("consent_required", False),
-                condition=raw.get("condition", ""),
-                condition_as_written=raw.get("condition_as_written", ""),
-                ref=raw.get("ref", ""),
-            )
-            for raw in data.get("subprocessors", [])
-        )
-        for index, sub in enumerate(subprocessors):
-            self.country(
-                f"subprocessors[{index}].country", sub.country, known_countries, optional=True
-            )
-
-        rules: list[Rule] = []
-        for index, raw in enumerate(data.get("rules", [])):
-            path = f"rules[{index}]"
-            if raw["region"] not in region_ids:
-                self.problem(f"{path}.region", f"unknown region {raw['region']!r}")
-            for position, code in enumerate(raw.get("countries", ())):
-                self.country(f"{path}.countries[{position}]", code, known_countries, optional=False)
-            for position, group in enumerate(raw.get("groups", ())):
-                if group not in self.groups:
-                    self.problem(f"{path}.groups[{position}]", f"unknown group {group!r}")
-            rules.append(
-                Rule(
-                    id=raw["id"],
-                    region=raw["region"],
-                    title=raw.get("title", ""),
-                    countries=frozenset(raw.get("countries", ())),
-                    groups=tuple(raw.get("groups", ())),
-                )
-            )
-        unassigned = tuple(
-            Unassigned(raw["country"], raw.get("reason", "")) for raw in data.get("unassigned", [])
-        )
-        for index, entry in enumerate(unassigned):
-            self.country(
-                f"unassigned[{index}].country", entry.country, known_countries, optional=False
-            )
-
-        if self.problems:
-            return None
-        raw_source = data.get("source", {})
-        return Catalog(
-            id=data["id"],
-            title=data.get("title", ""),
-            version=data.get("version", ""),
-            source=Source(
-                title=raw_source.get("title", ""),
-                publisher=raw_source.get("publisher", ""),
-                language=raw_source.get("language", ""),
-                updated=raw_source.get("updated", ""),
-                updated_as_written=raw_source.get("updated_as_written", ""),
-                service=raw_source.get("service", ""),
-            ),
-            regions=regions,
-            providers=tuple(providers.values()),
-            data_centers=tuple(data_centers),
-            subprocessors=subprocessors,
-            rules=tuple(rules),
-            unassigned=unassigned,
-            groups=self.groups,
-            facilities=tuple(facilities.values()),
-            safeguards=tuple(_quote(raw) for raw in data.get("safeguards", ())),
-            statements=MappingProxyType(
-                {key: _quote(data[key]) for key in _STATEMENT_KEYS if key in data}
-            ),
-        )
-
-
-def catalog_from_mapping(
-    data: Mapping[str, Any], *, groups: Mapping[str, Group], known_countries: Iterable[str]
+def build_catalog(
+    data: Mapping[str, Any],
+    *,
+    groups: Mapping[str, Group],
+    known_countries: Iterable[str],
+    broken: Mapping[str, Iterable[str]] | None = None,
 ) -> tuple[Catalog | None, list[Problem]]:
-    """Build a catalog from a structurally valid document, gathering every reference problem.
+    """Build a catalog from a checked document, gathering every reference problem.
 
-    Structure (types, required fields) is checked before, by the file schema; this checks what
-    refers to what: duplicate ids, unknown regions, providers, facilities, groups and country
-    codes, and regions without data centers. Returns the catalog, or ``None`` with the problems.
+    The shape of ``data`` (types, required fields) is checked before, by the file schema, or
+    trusted (the bundled catalog); this checks what refers to what: duplicate ids, unknown
+    regions, providers, facilities, groups and country codes, and regions without data
+    centers. ``broken`` names, per section, items that failed their schema: a reference to
+    one is not reported again. Returns the catalog of every item that could be built, even
+    when there are problems (coverage can then still be checked), or ``None`` when the
+    document names no catalog at all.
     """
-    builder = _Builder(data, groups)
-    catalog = builder.build(frozenset(known_countries))
-    return catalog, builder.problems
+    known = frozenset(known_countries)
+    problems: list[Problem] = []
+    broken = broken or {}
+    built: dict[str, dict[str, Any]] = {"groups": dict(groups)}
+    for section, kind, references in _SECTIONS:
+        built[section] = {}
+        key = _KEYS.get(section, "id")
+        first: dict[str, int] = {}
+        for index, raw in enumerate(data.get(section, ())):
+            path = f"{section}[{index}]"
+            name = raw[key]
+            if name in first:
+                message = f"duplicate {key} {quoted(name)} (first at {section}[{first[name]}])"
+                problems.append(Problem(f"{path}.{key}", message))
+                continue
+            first[name] = index
+            fields, fine = _resolved(raw, path, references, built, broken, problems)
+            fine &= _countries_known(raw, path, _COUNTRIES.get(section, ()), known, problems)
+            if fine:
+                built[section][name] = kind(**fields)
+    regions = built["regions"]
+    served = {raw["region"] for raw in data.get("data_centers", ())}
+    problems.extend(
+        Problem(f"regions[{index}]", f"region {quoted(region)} has no data centers")
+        for index, region in enumerate(regions)
+        if region not in served
+    )
+    if "id" not in data or "source" not in data:
+        return None, problems
+    catalog = Catalog(
+        id=data["id"],
+        title=data.get("title", ""),
+        version=data.get("version", ""),
+        source=Source(**data["source"]),
+        regions=tuple(regions.values()),
+        providers=tuple(built["providers"].values()),
+        data_centers=tuple(built["data_centers"].values()),
+        subprocessors=tuple(built["subprocessors"].values()),
+        rules=tuple(built["rules"].values()),
+        unassigned=tuple(built["unassigned"].values()),
+        groups=groups,
+        facilities=tuple(built["facilities"].values()),
+        safeguards=tuple(built["safeguards"].values()),
+        statements=MappingProxyType(
+            {key: Quote(**data[key]) for key in _STATEMENTS if key in data}
+        ),
+    )
+    return catalog, problems
+
+
+def _resolved(  # noqa: PLR0913 - one item's whole context
+    raw: Mapping[str, Any],
+    path: str,
+    references: Iterable[_Reference],
+    built: Mapping[str, Mapping[str, Any]],
+    broken: Mapping[str, Iterable[str]],
+    problems: list[Problem],
+) -> tuple[dict[str, Any], bool]:
+    """The fields of an item with what it names put in; whether every name was known."""
+    fields = dict(raw)
+    fine = True
+    for reference in references:
+        value = raw.get(reference.field, () if reference.many else "")
+        targets = built[reference.section]
+        names = enumerate(value) if reference.many else ((None, value),)
+        for position, name in names:
+            if (reference.optional and not name) or name in targets:
+                continue
+            fine = False
+            failed = broken.get(reference.section, ())
+            if name not in failed and "*" not in failed:  # else its own problem is reported
+                where = f"{path}.{reference.field}" + (f"[{position}]" if reference.many else "")
+                problems.append(Problem(where, f"unknown {reference.noun} {quoted(name)}"))
+        if fine and reference.replace:
+            fields[reference.field] = targets.get(value) if value else None
+    return fields, fine
+
+
+def _countries_known(
+    raw: Mapping[str, Any],
+    path: str,
+    fields: Iterable[str],
+    known: frozenset[str],
+    problems: list[Problem],
+) -> bool:
+    fine = True
+    for field in fields:
+        value = raw.get(field, "")
+        codes = enumerate(value) if isinstance(value, list | tuple) else ((None, value),)
+        for position, code in codes:
+            if (position is None and not code) or code in known:
+                continue  # a scalar code may be empty: not stated
+            fine = False
+            where = f"{path}.{field}" + (f"[{position}]" if position is not None else "")
+            problems.append(Problem(where, f"unknown country code {quoted(code)}"))
+    return fine
 
 
 def catalog_json_schema() -> dict[str, Any]:

@@ -20,6 +20,10 @@ ends in one of these, with fields that say why, never in a silent default::
     ├── AgreementConflict (ValueError)         the store refuses a change: a duplicate id, ...
     ├── UnknownAgreement (LookupError)         an agreement id the store does not hold
     ├── StoreError (OSError)                   a file that is no usable agreement store
+    ├── FileError (OSError)                    a file that cannot be read or written as asked
+    │   ├── NotARegularFile                    missing, a FIFO, a device, a directory; .path
+    │   └── FileTooLarge                       larger than residency reads for its purpose
+    ├── InvalidConstraint (LookupError)        a constraint naming no provider or certification
     └── TransferDenied (PermissionError)       enforce_transfer refused a move; .decision
 
 Catch ``ResidencyError`` for all of them, or the builtin a caller already handles:
@@ -38,19 +42,26 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from residency._text import path as shown_path
+from residency._text import quoted
+
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
 
 __all__ = [
     "AgreementConflict",
     "AmbiguousLocation",
     "CatalogError",
+    "FileError",
+    "FileTooLarge",
     "InvalidAccount",
     "InvalidAgreement",
+    "InvalidConstraint",
     "InvalidLocation",
     "InvalidTime",
     "LocationError",
     "NoEligibleDataCenter",
+    "NotARegularFile",
     "Problem",
     "ResidencyError",
     "StoreError",
@@ -143,7 +154,7 @@ class InvalidAccount(ResidencyError, ValueError):
     def __init__(self, account_id: object) -> None:
         self.account_id = account_id
         """The account id as given."""
-        super().__init__(f"an account id is a non-empty str, not {account_id!r:.80}")
+        super().__init__(f"an account id is a non-empty str, not {_shown(account_id)}")
 
 
 class UnknownRegion(ResidencyError, LookupError):
@@ -157,24 +168,38 @@ class UnknownRegion(ResidencyError, LookupError):
         self.known: tuple[str, ...] = tuple(known)
         """The region ids the catalog does hold."""
         super().__init__(
-            f"{region!r} is not a region of catalog {catalog!r}; "
+            f"{_shown(region)} is not a region of catalog {catalog!r}; "
             f"the regions are {', '.join(self.known)}"
         )
 
 
 class UnknownDataCenter(ResidencyError, LookupError):
-    """A data center id that the catalog does not hold."""
+    """A data center id that the catalog does not hold; ``suggestions`` holds close ids."""
 
-    def __init__(self, data_center: object, *, catalog: str, known: Iterable[str]) -> None:
+    def __init__(
+        self,
+        data_center: object,
+        *,
+        catalog: str,
+        known: Iterable[str],
+        suggestions: Iterable[str] = (),
+    ) -> None:
         self.data_center = data_center
         """The id as given."""
         self.catalog = catalog
         """The id of the catalog that was asked."""
         self.known: tuple[str, ...] = tuple(known)
         """The data center ids the catalog does hold."""
+        self.suggestions: tuple[str, ...] = tuple(suggestions)
+        """Known ids close to the one given, for a human to choose from."""
+        hint = (
+            f"; did you mean {' or '.join(map(repr, self.suggestions))}?"
+            if self.suggestions
+            else ""
+        )
         super().__init__(
-            f"{data_center!r} is not a data center of catalog {catalog!r}; "
-            f"known: {', '.join(self.known)}"
+            f"{_shown(data_center)} is not a data center of catalog {catalog!r}{hint} "
+            f"(known: {', '.join(self.known)})"
         )
 
 
@@ -213,7 +238,7 @@ class CatalogError(ResidencyError, ValueError):
         """Every problem found, in document order; never empty."""
         self.source = source
         """The file the document came from, when it came from a file."""
-        where = f"{source}: " if source else ""
+        where = f"{shown_path(source)}: " if source else ""
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
         listed = "; ".join(str(problem) for problem in self.problems)
@@ -256,8 +281,8 @@ class InvalidAgreement(ResidencyError, ValueError):
         """The id of the agreement at fault, when one agreement is."""
         self.source = source
         """The file the agreements came from, when they came from a file."""
-        where = f"{source}: " if source else ""
-        which = f"agreement {agreement!r}: " if agreement is not None else ""
+        where = f"{shown_path(source)}: " if source else ""
+        which = f"agreement {_shown(agreement)}: " if agreement is not None else ""
         listed = "; ".join(str(problem) for problem in self.problems)
         super().__init__(f"{where}{which}{listed}")
 
@@ -277,7 +302,7 @@ class UnknownAgreement(ResidencyError, LookupError):
     def __init__(self, agreement: str) -> None:
         self.agreement = agreement
         """The id asked for."""
-        super().__init__(f"the store holds no agreement {agreement!r}")
+        super().__init__(f"the store holds no agreement {_shown(agreement)}")
 
 
 class StoreError(ResidencyError, OSError):
@@ -289,12 +314,58 @@ class StoreError(ResidencyError, OSError):
         self.where = where
         """The record at fault, when one is (``agreement_event[12]``)."""
         at = f" ({where})" if where else ""
-        super().__init__(f"{path}{at}: {message}")
+        super().__init__(f"{shown_path(path)}{at}: {message}")
         # OSError would otherwise format itself from its arguments; keep ours.
-        self.args = (f"{path}{at}: {message}",)
+        self.args = (f"{shown_path(path)}{at}: {message}",)
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class FileError(ResidencyError, OSError):
+    """A file that cannot be read or written as asked; ``line`` says where, when one line is."""
+
+    def __init__(self, message: str, *, path: str, line: int | None = None) -> None:
+        self.path = path
+        """The file, as given."""
+        self.line = line
+        """The line at fault, counting from 1, when one line is."""
+        where = shown_path(path) if line is None else f"{shown_path(path)}, line {line}"
+        super().__init__(f"{where}: {message}")
+        # OSError would otherwise format itself from its arguments; keep ours.
+        self.args = (f"{where}: {message}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class NotARegularFile(FileError):
+    """A path that names no regular file: missing, a FIFO, a device, a directory, a socket."""
+
+
+class FileTooLarge(FileError):
+    """A file larger than residency reads for its purpose."""
+
+
+class InvalidConstraint(ResidencyError, LookupError):
+    """A placement constraint that names a provider or certification the catalog does not hold.
+
+    Told apart from :class:`NoEligibleDataCenter`: a typo is not a region without a match.
+    """
+
+    def __init__(self, message: str, *, unknown: Mapping[str, Iterable[str]], catalog: str) -> None:
+        super().__init__(message)
+        self.unknown: dict[str, tuple[str, ...]] = {
+            field: tuple(sorted(values)) for field, values in unknown.items()
+        }
+        """The names the catalog does not hold, by constraint field (``providers``, ...)."""
+        self.catalog = catalog
+        """The id of the catalog that was asked."""
+
+
+def _shown(value: object) -> str:
+    """A value as a message quotes it: short, and no control character."""
+    return quoted(value) if isinstance(value, str) else quoted(repr(value))
 
 
 class TransferDenied(ResidencyError, PermissionError):

@@ -44,37 +44,23 @@ from __future__ import annotations
 
 import bisect
 import functools
-import re
-from collections.abc import Collection, Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from residency._data import load_toml
+from residency._text import quoted
+from residency._time import aware, day_or_instant
 from residency.errors import CatalogError, Problem
 
-__all__ = ["Group", "Membership", "bundled_groups", "parse_groups"]
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable, Mapping, Sequence
+
+__all__ = ["Group", "Membership", "build_groups", "bundled_groups", "parse_groups"]
 
 _BUNDLED_FILE: Final = "groups.toml"
-
-_GROUP_ID: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
-_COUNTRY_CODE: Final = re.compile(r"[A-Z]{2}")
-_M49_CODE: Final = re.compile(r"[0-9]{3}")
-_ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_MAX_TIME_TEXT: Final = 40
-_MAX_SHOWN: Final = 40
-_PLAIN_KEY: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-_GROUP_FIELDS: Final = frozenset({"title", "source", "note", "m49", "members", "include"})
-_MEMBER_FIELDS: Final = frozenset({"country", "since", "until"})
-
-
-def _check_utc(name: str, value: datetime | None) -> None:
-    if value is not None and value.utcoffset() is None:
-        msg = f"{name} must be timezone-aware, got the naive {value.isoformat()}"
-        raise ValueError(msg)
 
 
 @attrs.frozen
@@ -90,8 +76,10 @@ class Membership:
 
     def __attrs_post_init__(self) -> None:
         """Refuse naive instants and empty spans, which would make answers depend on luck."""
-        _check_utc("since", self.since)
-        _check_utc("until", self.until)
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if value is not None:
+                aware(value, name)
         if self.since is not None and self.until is not None and self.until <= self.since:
             msg = f"until ({self.until.isoformat()}) must be after since ({self.since.isoformat()})"
             raise ValueError(msg)
@@ -215,291 +203,250 @@ class Group:
 def bundled_groups() -> Mapping[str, Group]:
     """Return the groups of the bundled ``data/groups.toml`` by id, parsed once, read-only.
 
+    The bundled file is trusted for its shape (the test suite checks it against the file
+    schema), so this path imports no pydantic.
+
     Raises:
         CatalogError: the bundled file is invalid (a packaging bug; the tests prevent it).
     """
     # Imported here: the country table is only needed once the bundled file is read.
     from residency.locations import countries  # noqa: PLC0415 - lazy by design
 
-    table = load_toml(_BUNDLED_FILE).get("groups")
-    groups, problems = parse_groups(
-        table if isinstance(table, Mapping) else {}, known_countries=countries()
-    )
+    groups, problems = build_groups(load_toml(_BUNDLED_FILE)["groups"], known_countries=countries())
     if problems:
         raise CatalogError(problems, source=f"residency/data/{_BUNDLED_FILE}")
     return MappingProxyType(groups)
 
 
 def parse_groups(
-    data: Mapping[str, object],
+    data: object,
     *,
     known_countries: Collection[str],
     path: str = "groups",
     available: Mapping[str, Group] | None = None,
 ) -> tuple[dict[str, Group], list[Problem]]:
-    """Turn a table of groups (as in ``groups.toml`` or a catalog) into groups.
+    """Turn a table of groups (as in ``groups.toml`` or a catalog file) into groups.
 
     ``data`` maps group ids to tables with ``title``, ``source``, optional ``note`` and
     ``m49``, and ``members`` and/or ``include``. A member is a country code or a table with
     ``country`` and optional ``since``/``until`` (an ISO date, meaning 00:00 UTC, or a
-    timezone-aware date-time). Every problem is gathered, with its path under ``path``; the
-    function never raises on malformed data. A group is returned only when it and every group
-    it includes are free of problems. A group may include a group of ``data`` or one of
-    ``available`` (a catalog's groups may include the bundled ones); ``data`` wins a tie.
-
-    Args:
-        data: The table of groups, keyed by group id.
-        known_countries: The country codes a member may name.
-        path: The path of ``data`` in its document, the prefix of every problem's path.
-        available: Groups already built that the groups of ``data`` may include.
+    timezone-aware date-time). The shape is checked by the file schema, then what refers to
+    what (countries, included groups, cycles); every problem is gathered with its path under
+    ``path``, and the function never raises on malformed data. A group is returned only when
+    it and every group it includes are free of problems. A group may include a group of
+    ``data`` or one of ``available`` (a catalog's groups may include the bundled ones).
 
     Returns:
-        The valid groups by id, and every problem found: each group's own problems in
-        document order, then unknown included groups and include cycles.
+        The valid groups by id, and every problem found.
     """
+    from residency import _schema  # noqa: PLC0415 - pydantic loads only for files
+
+    checked = _schema.check_groups(data, path=path)
+    groups, problems = build_groups(
+        checked.data,
+        known_countries=known_countries,
+        path=path,
+        available=available,
+        broken=checked.broken.get("groups", frozenset()),
+        positions=checked.positions,
+    )
+    return groups, [*checked.problems, *problems]
+
+
+def build_groups(  # noqa: PLR0913 - the table and what it is checked against, keyword-only
+    table: Mapping[str, Mapping[str, Any]],
+    *,
+    known_countries: Collection[str],
+    path: str = "groups",
+    available: Mapping[str, Group] | None = None,
+    broken: Collection[str] = frozenset(),
+    positions: Mapping[str, Sequence[int]] | None = None,
+) -> tuple[dict[str, Group], list[Problem]]:
+    """Build groups from a table whose shape is checked (or trusted), gathering every problem.
+
+    Checks what the shape cannot: member countries, spans that end before they start, a
+    country listed twice with overlapping dates, included groups that do not exist (except
+    those in ``broken``, whose own problems are reported), and include cycles. A group in
+    ``broken`` is checked for what it names but never built; ``positions`` gives, for a group
+    checked without some of its members, where in the file the others stand.
+    """
+    known = frozenset(known_countries)
+    available = available or {}
     problems: list[Problem] = []
-    document: object = data  # typed as a Mapping, but catalogs hand over whatever they read
-    if not isinstance(document, Mapping):
-        problems.append(Problem(path, f"expected a table of groups, got {_kind(document)}"))
-        return {}, problems
-    parser = _Parser(frozenset(known_countries), problems)
-    drafts: dict[str, _Draft] = {}
-    for key, value in document.items():
-        draft = parser.group(key, value, path)
-        if draft is not None:
-            drafts[draft.id] = draft
-    return _Resolver(drafts, problems, available or {}).resolve(), problems
-
-
-# --- parsing ----------------------------------------------------------------------------------
-
-
-@attrs.define
-class _Draft:
-    """A group as written, before its includes are resolved."""
-
-    id: str
-    title: str = ""
-    source: str = ""
-    note: str = ""
-    m49: str | None = None
-    members: list[Membership] = attrs.Factory(list)
-    include: list[tuple[str, str]] = attrs.Factory(list)
-    """(group id, path of the entry) for each included group."""
-    valid: bool = True
-
-
-@attrs.define
-class _Parser:
-    """Checks one table at a time, appending what is wrong to ``problems``."""
-
-    known: frozenset[str]
-    problems: list[Problem]
-
-    def report(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
-
-    def group(self, key: object, value: object, parent: str) -> _Draft | None:
-        if not isinstance(key, str) or not _GROUP_ID.fullmatch(key):
-            self.report(
-                _child(parent, key),
-                "a group id is lower-case letters, digits and hyphens, "
-                "starting and ending with a letter or digit",
+    members: dict[str, list[Membership] | None] = {}
+    for group_id, raw in table.items():
+        listed = raw.get("members", ())
+        places = (positions or {}).get(group_id, range(len(listed)))
+        members[group_id] = _members(
+            zip(places, listed, strict=True), f"{path}.{group_id}.members", known, problems
+        )
+        if group_id in broken:
+            members[group_id] = None
+    includes = {group_id: list(raw.get("include", ())) for group_id, raw in table.items()}
+    for group_id in _bad_includes(includes, path, available, broken, problems):
+        members[group_id] = None
+    built: dict[str, Group | None] = {}
+    for group_id in _dependency_order(includes):
+        own = members[group_id]
+        parts = None if own is None else list(own)
+        for other in includes[group_id]:
+            group = built.get(other) if other in table else available.get(other)
+            if parts is None or group is None:
+                parts = None
+                break
+            parts.extend(group.members)
+        raw = table[group_id]
+        built[group_id] = (
+            None
+            if parts is None
+            else Group(
+                id=group_id,
+                title=raw["title"],
+                source=raw["source"],
+                members=parts,
+                note=raw.get("note", ""),
+                m49=raw.get("m49"),
+                includes=tuple(includes[group_id]),
             )
-            return None
-        path = f"{parent}.{key}"
-        draft = _Draft(id=key)
-        if not isinstance(value, Mapping):
-            self.report(path, f"expected a table, got {_kind(value)}")
-            draft.valid = False
-            return draft
-        before = len(self.problems)
-        for field in value:
-            if field not in _GROUP_FIELDS:
-                expected = ", ".join(sorted(_GROUP_FIELDS))
-                self.report(_child(path, field), f"unknown field; expected one of {expected}")
-        draft.title = self.text(value, "title", path, required=True)
-        draft.source = self.text(value, "source", path, required=True)
-        draft.note = self.text(value, "note", path, required=False)
-        draft.m49 = self.m49(value.get("m49"), f"{path}.m49")
-        listed = len(self.problems)
-        draft.members = self.members(value.get("members"), f"{path}.members")
-        draft.include = self.include(value.get("include"), f"{path}.include")
-        if not draft.members and not draft.include and len(self.problems) == listed:
-            self.report(path, "a group needs members or include: at least one of them")
-        draft.valid = len(self.problems) == before
-        return draft
+        )
+    return {group_id: group for group_id, group in built.items() if group is not None}, problems
 
-    def text(self, table: Mapping[object, object], field: str, path: str, *, required: bool) -> str:
-        if field not in table:
-            if required:
-                self.report(f"{path}.{field}", "missing")
-            return ""
-        value = table[field]
-        if not isinstance(value, str):
-            self.report(f"{path}.{field}", f"expected text, got {_kind(value)}")
-            return ""
-        if required and not value.strip():
-            self.report(f"{path}.{field}", "must not be empty")
-        return value
 
-    def m49(self, value: object, path: str) -> str | None:
-        if value is None:
-            return None
-        if isinstance(value, str) and _M49_CODE.fullmatch(value):
-            return value
-        self.report(path, f'expected a three-digit UN M49 code as text ("150"), got {_show(value)}')
-        return None
+def _bad_includes(
+    includes: Mapping[str, list[str]],
+    path: str,
+    available: Mapping[str, Group],
+    broken: Collection[str],
+    problems: list[Problem],
+) -> set[str]:
+    """Report includes of unknown groups and include cycles; return the groups they spoil."""
+    spoiled: set[str] = set()
+    for group_id, included in includes.items():
+        for position, other in enumerate(included):
+            if other in included[:position]:
+                where = f"{path}.{group_id}.include[{position}]"
+                problems.append(Problem(where, f"{quoted(other)} is included more than once"))
+                spoiled.add(group_id)
+            elif other not in includes and other not in available:
+                if other not in broken:  # a group with its own problems, reported already
+                    where = f"{path}.{group_id}.include[{position}]"
+                    problems.append(Problem(where, f"unknown group {quoted(other)}"))
+                spoiled.add(group_id)
+    for cycle in _cycles(includes):
+        where = f"{path}.{cycle[-2]}.include[{includes[cycle[-2]].index(cycle[-1])}]"
+        problems.append(Problem(where, f"include cycle: {' -> '.join(cycle)}"))
+        spoiled.update(cycle)
+    return spoiled
 
-    def include(self, value: object, path: str) -> list[tuple[str, str]]:
-        if value is None:
-            return []
-        if not isinstance(value, list | tuple):
-            self.report(path, f"expected a list of group ids, got {_kind(value)}")
-            return []
-        included: list[tuple[str, str]] = []
-        seen: set[str] = set()
-        for index, item in enumerate(value):
-            where = f"{path}[{index}]"
-            if not isinstance(item, str):
-                self.report(where, f"expected a group id, got {_kind(item)}")
-            elif item in seen:
-                self.report(where, f"{_show(item)} is included more than once")
-            else:
-                seen.add(item)
-                included.append((item, where))
-        return included
 
-    def members(self, value: object, path: str) -> list[Membership]:
-        if value is None:
-            return []
-        if not isinstance(value, list | tuple):
-            self.report(path, f"expected a list of members, got {_kind(value)}")
-            return []
-        members: list[tuple[Membership, str]] = []
-        for index, item in enumerate(value):
-            membership = self.member(item, f"{path}[{index}]")
-            if membership is not None:
-                members.append((membership, f"{path}[{index}]"))
-        self.overlaps(members)
-        return [membership for membership, _ in members]
-
-    def member(self, value: object, path: str) -> Membership | None:
-        if isinstance(value, str):
-            return Membership(value) if self.country(value, path) else None
-        if not isinstance(value, Mapping):
-            self.report(
-                path, f"expected a country code or a table with country, got {_kind(value)}"
+def _members(
+    listed: Iterable[tuple[int, object]],
+    path: str,
+    known: frozenset[str],
+    problems: list[Problem],
+) -> list[Membership] | None:
+    """The memberships a group lists (with their positions), or None after reporting problems."""
+    memberships: list[tuple[Membership, str]] = []
+    fine = True
+    for index, entry in listed:
+        where = f"{path}[{index}]"
+        raw: Mapping[str, Any] = {"country": entry} if isinstance(entry, str) else entry  # type: ignore[assignment]
+        country = raw["country"]
+        if country not in known:
+            problems.append(
+                Problem(
+                    where if isinstance(entry, str) else f"{where}.country",
+                    f"unknown country code {quoted(country)}",
+                )
             )
-            return None
-        unknown = [field for field in value if field not in _MEMBER_FIELDS]
-        for field in unknown:
-            self.report(_child(path, field), "unknown field; expected country, since, until")
-        country = self.member_country(value.get("country"), f"{path}.country")
-        since = self.instant(value.get("since"), f"{path}.since")
-        until = self.instant(value.get("until"), f"{path}.until")
-        if not self.span(since, until, f"{path}.until") or unknown or country is None:
-            return None
-        return Membership(country, since, until)
-
-    def member_country(self, value: object, path: str) -> str | None:
-        if value is None:
-            self.report(path, "missing")
-            return None
-        if not isinstance(value, str):
-            self.report(path, f"expected a country code, got {_kind(value)}")
-            return None
-        return value if self.country(value, path) else None
-
-    def span(self, since: datetime | None, until: datetime | None, path: str) -> bool:
-        """Return whether since and until make a span, reporting at ``path`` when not."""
-        if since is _BAD or until is _BAD:
-            return False
+            fine = False
+            continue
+        since, until = (
+            day_or_instant(raw[bound]) if raw.get(bound) is not None else None
+            for bound in ("since", "until")
+        )
         if since is not None and until is not None and until <= since:
-            self.report(path, f"must be after since ({_when(since)}), got {_when(until)}")
-            return False
-        return True
-
-    def country(self, code: str, path: str) -> bool:
-        if code in self.known:
-            return True
-        if _COUNTRY_CODE.fullmatch(code):
-            self.report(path, f"unknown country code {_show(code)}")
-        elif code.strip().upper() in self.known:
-            self.report(
-                path,
-                f"{_show(code)} is not an upper-case ISO 3166-1 alpha-2 code; "
-                f"write {_show(code.strip().upper())}",
+            problems.append(
+                Problem(
+                    f"{where}.until", f"must be after since ({_when(since)}), not {_when(until)}"
+                )
             )
-        else:
-            self.report(path, f"{_show(code)} is not an ISO 3166-1 alpha-2 country code")
-        return False
-
-    def instant(self, value: object, path: str) -> datetime | None:
-        """Return the instant ``value`` names, None when absent, or _BAD after a report."""
-        if value is None:
-            return None
-        try:
-            instant = _to_instant(value)
-        except (ValueError, OverflowError) as error:
-            self.report(path, str(error))
-            return _BAD
-        return instant
-
-    def overlaps(self, members: Iterable[tuple[Membership, str]]) -> None:
-        """Report a country listed twice with spans that share an instant (a likely typo)."""
-        by_country: dict[str, list[tuple[Membership, str]]] = {}
-        for membership, where in members:
-            by_country.setdefault(membership.country, []).append((membership, where))
-        for listed in by_country.values():
-            listed.sort(key=lambda pair: _start_key(pair[0]))
-            # reach: where the spans seen so far end (None: never), and which entry ends there.
-            reach, reach_at = listed[0][0].until, listed[0][1]
-            for membership, where in listed[1:]:
-                if reach is None or membership.since is None or membership.since < reach:
-                    self.report(
-                        where,
-                        f"{membership.country} is listed again with overlapping dates "
-                        f"(see {reach_at})",
-                    )
-                if reach is not None and (membership.until is None or membership.until > reach):
-                    reach, reach_at = membership.until, where
+            fine = False
+            continue
+        memberships.append((Membership(country, since, until), where))
+    fine &= _no_overlaps(memberships, problems)
+    return [membership for membership, _ in memberships] if fine else None
 
 
-# A sentinel for "a time that was reported as bad", distinct from "no time given".
-_BAD: Final = datetime.min.replace(tzinfo=UTC)
+def _no_overlaps(memberships: list[tuple[Membership, str]], problems: list[Problem]) -> bool:
+    """Report a country listed twice with spans that share an instant (a likely typo)."""
+    by_country: dict[str, list[tuple[Membership, str]]] = {}
+    for membership, where in memberships:
+        by_country.setdefault(membership.country, []).append((membership, where))
+    fine = True
+    for listed in by_country.values():
+        listed.sort(key=lambda pair: _start_key(pair[0]))
+        # reach: where the spans seen so far end (None: never), and which entry ends there.
+        reach, reach_at = listed[0][0].until, listed[0][1]
+        for membership, where in listed[1:]:
+            if reach is None or membership.since is None or membership.since < reach:
+                message = (
+                    f"{membership.country} is listed again with overlapping dates (see {reach_at})"
+                )
+                problems.append(Problem(where, message))
+                fine = False
+            if reach is not None and (membership.until is None or membership.until > reach):
+                reach, reach_at = membership.until, where
+    return fine
 
 
-def _to_instant(value: object) -> datetime:
-    """Return the UTC instant of a date (00:00 UTC) or an aware date-time, or raise ValueError."""
-    if isinstance(value, datetime):
-        if value.utcoffset() is None:
-            msg = (
-                f"{value.isoformat()} has no UTC offset; "
-                "write a date (2020-02-01) or a time with an offset"
-            )
-            raise ValueError(msg)
-        return value.astimezone(UTC)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    if not isinstance(value, str):
-        msg = f"expected an ISO date (2020-02-01), got {_kind(value)}"
-        raise ValueError(msg)  # noqa: TRY004 - reported as a problem of the document, not raised
-    if len(value) > _MAX_TIME_TEXT:
-        msg = f"expected an ISO date (2020-02-01), got {_show(value)}"
-        raise ValueError(msg)
-    if _ISO_DATE.fullmatch(value):
-        try:
-            return _to_instant(date.fromisoformat(value))
-        except ValueError:
-            msg = f"{_show(value)} is not a valid date"
-            raise ValueError(msg) from None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        msg = f"expected an ISO date (2020-02-01) or an RFC 3339 time, got {_show(value)}"
-        raise ValueError(msg) from None
-    return _to_instant(parsed)
+def _cycles(includes: Mapping[str, list[str]]) -> list[list[str]]:
+    """Every include cycle, once, as the path that closes it; iterative, no recursion."""
+    cycles: list[list[str]] = []
+    done: set[str] = set()
+    for root in includes:
+        if root in done:
+            continue
+        stack: list[tuple[str, int]] = [(root, 0)]
+        on_path: dict[str, int] = {root: 0}
+        while stack:
+            group_id, index = stack[-1]
+            edges = includes[group_id]
+            if index == len(edges):
+                stack.pop()
+                del on_path[group_id]
+                done.add(group_id)
+                continue
+            stack[-1] = (group_id, index + 1)
+            target = edges[index]
+            if target in on_path:
+                cycles.append([gid for gid, _ in stack[on_path[target] :]] + [target])
+            elif target in includes and target not in done:
+                on_path[target] = len(stack)
+                stack.append((target, 0))
+    return cycles
+
+
+def _dependency_order(includes: Mapping[str, list[str]]) -> list[str]:
+    """The groups, each after every group of the table it includes (cycles broken anywhere)."""
+    order: list[str] = []
+    placed: set[str] = set()
+    for root in includes:
+        stack = [(root, iter(includes[root]))]
+        entered = {root}
+        while stack:
+            group_id, pending = stack[-1]
+            for other in pending:
+                if other in includes and other not in placed and other not in entered:
+                    entered.add(other)
+                    stack.append((other, iter(includes[other])))
+                    break
+            else:
+                stack.pop()
+                if group_id not in placed:
+                    placed.add(group_id)
+                    order.append(group_id)
+    return order
 
 
 def _when(instant: datetime) -> str:
@@ -507,125 +454,3 @@ def _when(instant: datetime) -> str:
     if instant.hour == instant.minute == instant.second == instant.microsecond == 0:
         return instant.date().isoformat()
     return instant.isoformat()
-
-
-def _child(path: str, key: object) -> str:
-    """Return the path of ``key`` under ``path``: ``groups.eu``, or ``groups['a b']``."""
-    if isinstance(key, str) and _PLAIN_KEY.fullmatch(key):
-        return f"{path}.{key}"
-    return f"{path}[{_show(key)}]"
-
-
-def _kind(value: object) -> str:
-    """Name the type of a value the way the document's author would see it."""
-    names = {
-        type(None): "nothing",
-        bool: "true/false",
-        int: "a number",
-        float: "a number",
-        str: "text",
-        list: "a list",
-        tuple: "a list",
-        dict: "a table",
-    }
-    return names.get(type(value), f"a {type(value).__name__}")
-
-
-def _show(value: object) -> str:
-    """Quote a value for a message, cut short so that garbage cannot flood it."""
-    text = repr(value)
-    return text if len(text) <= _MAX_SHOWN else f"{text[: _MAX_SHOWN - 3]}..."
-
-
-# --- resolving includes -----------------------------------------------------------------------
-
-
-@attrs.define
-class _Resolver:
-    """Resolves includes in dependency order, reporting unknown ids and cycles."""
-
-    drafts: dict[str, _Draft]
-    problems: list[Problem]
-    available: Mapping[str, Group]
-    resolved: dict[str, Group | None] = attrs.Factory(dict)
-
-    def resolve(self) -> dict[str, Group]:
-        for draft in self.drafts.values():
-            for included, where in draft.include:
-                if included not in self.drafts and included not in self.available:
-                    self.problems.append(Problem(where, f"unknown group {_show(included)}"))
-                    draft.valid = False
-        self.report_cycles()
-        for group_id in self.drafts:
-            self.build(group_id)
-        return {group_id: group for group_id, group in self.resolved.items() if group is not None}
-
-    def report_cycles(self) -> None:
-        """Report each include cycle once, at the entry that closes it; iterative, no recursion."""
-        done: set[str] = set()
-        for root in self.drafts:
-            if root in done:
-                continue
-            stack: list[tuple[str, int]] = [(root, 0)]
-            on_path: dict[str, int] = {root: 0}
-            while stack:
-                group_id, index = stack[-1]
-                edges = self.drafts[group_id].include
-                if index == len(edges):
-                    stack.pop()
-                    del on_path[group_id]
-                    done.add(group_id)
-                    continue
-                stack[-1] = (group_id, index + 1)
-                target, where = edges[index]
-                if target in on_path:
-                    cycle = [gid for gid, _ in stack[on_path[target] :]] + [target]
-                    self.problems.append(Problem(where, f"include cycle: {' -> '.join(cycle)}"))
-                    for gid in cycle:
-                        self.drafts[gid].valid = False
-                elif target in self.drafts and target not in done:
-                    on_path[target] = len(stack)
-                    stack.append((target, 0))
-
-    def build(self, root: str) -> Group | None:
-        """Build ``root`` after everything it includes, without recursion."""
-        stack = [root]
-        while stack:
-            group_id = stack[-1]
-            if group_id in self.resolved:
-                stack.pop()
-                continue
-            draft = self.drafts[group_id]
-            pending = [
-                gid
-                for gid, _ in draft.include
-                if gid in self.drafts and gid not in self.resolved and self.drafts[gid].valid
-            ]
-            if draft.valid and pending:
-                stack.extend(pending)
-                continue
-            stack.pop()
-            self.resolved[group_id] = self.assemble(draft)
-        return self.resolved[root]
-
-    def assemble(self, draft: _Draft) -> Group | None:
-        if not draft.valid:
-            return None
-        parts: list[Membership] = list(draft.members)
-        for included, _ in draft.include:
-            if included in self.drafts:
-                group = self.resolved.get(included)
-            else:
-                group = self.available[included]
-            if group is None:
-                return None
-            parts.extend(group.members)
-        return Group(
-            id=draft.id,
-            title=draft.title,
-            source=draft.source,
-            members=parts,
-            note=draft.note,
-            m49=draft.m49,
-            includes=tuple(gid for gid, _ in draft.include),
-        )

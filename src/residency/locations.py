@@ -57,6 +57,7 @@ import attrs
 
 from residency import _data
 from residency._normalize import exact, normalize
+from residency._text import quoted
 from residency.errors import AmbiguousLocation, InvalidLocation, LocationError, UnknownLocation
 
 __all__ = [
@@ -86,9 +87,6 @@ A country column holds a few hundred distinct values, and a whole customer base 
 thousand distinct spellings; 32,768 keeps 20,000 distinct inputs warm at about 6 MB, and an
 input past the limit evicts the oldest one only, never the cache wholesale.
 """
-
-QUOTED_LENGTH: Final = 40
-"""How much of a refused input a message quotes; the rest is counted, not shown."""
 
 # Control characters are refused anywhere, except the white space ones around the input; the
 # C1 range is left to the mojibake repair, which reads it back as the bytes of UTF-8.
@@ -144,6 +142,12 @@ class Location:
     def __str__(self) -> str:
         """Return the most precise code: the subdivision's, else the country's."""
         return self.subdivision or self.country
+
+    def to_dict(self) -> dict[str, Any]:
+        """The location as JSON-ready data: its codes and English names."""
+        from residency import _wire  # noqa: PLC0415 - the wire forms import this module
+
+        return dict(_wire.location(self))
 
 
 def resolve_location(value: object) -> Location:
@@ -242,19 +246,6 @@ def clear_caches() -> None:
     """Forget every resolution and every table read; the next lookup reads the files again."""
     _resolve_text.cache_clear()
     _STATE.reset()
-
-
-def quoted(text: str) -> str:
-    """Return ``text`` as a message quotes it: its repr, cut to a short prefix when long.
-
-    >>> quoted("Atlantis")
-    "'Atlantis'"
-    >>> quoted("x" * 100)
-    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'… (100 characters)"
-    """
-    if len(text) <= QUOTED_LENGTH:
-        return repr(text)
-    return f"{text[:QUOTED_LENGTH]!r}… ({len(text):,} characters)"
 
 
 # --- machinery ------------------------------------------------------------------------------

@@ -31,7 +31,15 @@ if TYPE_CHECKING:
     from residency.catalog import DataCenter, Rule
     from residency.locations import Location
 
-__all__ = ["Constraint", "Placement", "Ranker", "account_key", "rendezvous_order"]
+__all__ = [
+    "Constraint",
+    "Placement",
+    "account_key",
+    "data_center_key",
+    "pair_hash",
+    "rendezvous_order",
+    "score",
+]
 
 _MASK: Final = (1 << 64) - 1
 
@@ -55,6 +63,12 @@ class Placement:
     def primary(self) -> DataCenter:
         """The first data center: where the account's data is written."""
         return self.data_centers[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The placement as JSON-ready data: the location, region, rule and data center ids."""
+        from residency import _wire  # noqa: PLC0415 - the wire forms import the location names
+
+        return dict(_wire.placement(self))
 
 
 def _frozen(values: Iterable[str]) -> frozenset[str]:
@@ -116,16 +130,9 @@ class Constraint:
 
 def _stable_hash(data: bytes) -> int:
     """A 64-bit hash of ``data`` that is the same in every process (never the salted hash)."""
-    return int.from_bytes(_blake2b(data, digest_size=8).digest(), "big")
+    from hashlib import blake2b  # noqa: PLC0415 - hashlib loads OpenSSL: only accounts pay
 
-
-def _blake2b(data: bytes, *, digest_size: int) -> Any:  # noqa: ANN401 - hashlib's own type
-    # hashlib loads OpenSSL (several ms); placement without an account never hashes, so the
-    # import waits for the first account and then replaces this function.
-    from hashlib import blake2b  # noqa: PLC0415 - see above
-
-    globals()["_blake2b"] = blake2b
-    return blake2b(data, digest_size=digest_size)
+    return int.from_bytes(blake2b(data, digest_size=8).digest(), "big")
 
 
 def _encode(account_id: str) -> bytes:
@@ -138,7 +145,7 @@ def _encode(account_id: str) -> bytes:
 def account_key(account_id: str) -> int:
     """The 64-bit key of an account, stable across processes, platforms and versions.
 
-    :meth:`Ranker.order` computes the same key inline, on its hot path.
+    :meth:`residency._fast.Ranker.order` computes the same key inline, on its hot path.
     """
     return _stable_hash(_encode(account_id))
 
@@ -172,68 +179,13 @@ def score(account: int, seed: int, weight: float = 1.0) -> float:
     return -weight / math.log(unit)
 
 
-# The orders of three data centers, by which keys are larger: a decision tree that does the
-# work of a sort in two or three comparisons (equal keys keep catalog order, as a sort would).
-_ORDER_2: Final = ((0, 1), (1, 0))
-_ORDER_3: Final = ((0, 1, 2), (0, 2, 1), (2, 0, 1), (1, 0, 2), (1, 2, 0), (2, 1, 0))
-
-
-def _order_of_three(k0: float, k1: float, k2: float) -> tuple[int, ...]:
-    if k0 >= k1:
-        if k1 >= k2:
-            return _ORDER_3[0]
-        return _ORDER_3[1] if k0 >= k2 else _ORDER_3[2]
-    if k0 >= k2:
-        return _ORDER_3[3]
-    return _ORDER_3[4] if k1 >= k2 else _ORDER_3[5]
-
-
-class Ranker:
-    """Ranks one region's data centers for accounts; the seeds are computed once."""
-
-    __slots__ = ("_seeds", "_uniform", "_weights", "data_centers")
-
-    def __init__(self, data_centers: Sequence[DataCenter]) -> None:
-        """Prepare to rank ``data_centers``; their order breaks exact ties (odds of 2**-64)."""
-        self.data_centers: tuple[DataCenter, ...] = tuple(data_centers)
-        """The data centers ranked, in catalog order."""
-        self._seeds: tuple[int, ...] | None = None  # hashed on the first account
-        self._weights = tuple(dc.weight for dc in self.data_centers)
-        # Equal weights rank by the pair hash alone: same order as the score, no logarithm.
-        self._uniform = len(set(self._weights)) <= 1
-
-    def order(self, account_id: str) -> tuple[int, ...]:
-        """The positions of the data centers, best first, for ``account_id``."""
-        seeds = self._seeds
-        if seeds is None:
-            seeds = self._seeds = tuple(data_center_key(dc.id) for dc in self.data_centers)
-        try:
-            data = account_id.encode()
-        except UnicodeEncodeError:  # a lone surrogate: still an id, hashed by its code points
-            data = account_id.encode("utf-8", "surrogatepass")
-        account = int.from_bytes(_blake2b(data, digest_size=8).digest(), "big")
-        count = len(seeds)
-        keys: list[float] | list[int]
-        if self._uniform:
-            if count == 3:  # the common case, spelled out: no list, no sort
-                s0, s1, s2 = seeds
-                return _order_of_three(
-                    ((account ^ s0) * _GOLDEN) & _MASK,
-                    ((account ^ s1) * _GOLDEN) & _MASK,
-                    ((account ^ s2) * _GOLDEN) & _MASK,
-                )
-            keys = [((account ^ seed) * _GOLDEN) & _MASK for seed in seeds]
-        else:
-            keys = [score(account, seed, weight) for seed, weight in zip(seeds, self._weights)]  # noqa: B905 - equal by construction
-        if count == 3:
-            return _order_of_three(*keys)
-        if count == 2:
-            return _ORDER_2[keys[0] < keys[1]]
-        return tuple(sorted(range(count), key=keys.__getitem__, reverse=True))
-
-
 def rendezvous_order(account_id: str, data_centers: Sequence[DataCenter]) -> tuple[DataCenter, ...]:
     """Order ``data_centers`` for ``account_id``: highest score first, stable everywhere.
+
+    This is the definition of the order, written plainly: every data center scores the
+    account (:func:`score`), the highest comes first, and equal scores keep catalog order.
+    :class:`residency._fast.Ranker` computes the same order faster, and the test suite pins
+    the two equal on thousands of accounts and region shapes.
 
     The order of a pair of data centers never depends on the others, nor on the input order:
 
@@ -243,5 +195,14 @@ def rendezvous_order(account_id: str, data_centers: Sequence[DataCenter]) -> tup
     >>> ids == [dc.id for dc in rendezvous_order("acme", tuple(reversed(eu)))]
     True
     """
-    ranker = Ranker(data_centers)
-    return tuple(ranker.data_centers[index] for index in ranker.order(account_id))
+    account = account_key(account_id)
+    uniform = len({dc.weight for dc in data_centers}) <= 1
+
+    def key(item: tuple[int, DataCenter]) -> tuple[float, int]:
+        position, dc = item
+        seed = data_center_key(dc.id)
+        # Equal weights rank by the pair hash alone, which orders exactly as the score does.
+        value = pair_hash(account, seed) if uniform else score(account, seed, dc.weight)
+        return (value, -position)
+
+    return tuple(dc for _, dc in sorted(enumerate(data_centers), key=key, reverse=True))

@@ -21,23 +21,26 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from residency import _data
 from residency._cache import RecentCache
+from residency._fast import Ranker, decide
+from residency._time import moment
 from residency.access import Access, who_can_access
-from residency.catalog import Catalog, catalog_from_mapping
+from residency.catalog import Catalog, build_catalog
 from residency.errors import (
     CatalogError,
     InvalidAccount,
     InvalidAgreement,
+    InvalidConstraint,
     LocationError,
     Problem,
     ResidencyError,
     TransferDenied,
     UnassignedLocation,
 )
-from residency.groups import bundled_groups, parse_groups
+from residency.groups import build_groups, bundled_groups
 from residency.locations import CountryCode, Location, countries, resolve_location
-from residency.placement import Constraint, Placement, Ranker
-from residency.rules import Assignment, Segment, moment
-from residency.transfers import Mode, TransferDecision, decide, decisions_logger, emit
+from residency.placement import Constraint, Placement
+from residency.rules import Assignment, Segment
+from residency.transfers import Mode, TransferDecision, decisions_logger, emit
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -58,6 +61,9 @@ column has a few hundred distinct values, a customer base a few thousand spellin
 input past the limit evicts only what went unused longest (two generations of half this
 size, see :mod:`residency._cache`), never the cache wholesale.
 """
+
+CATALOG_LIMIT = 8 * 1024 * 1024
+"""The largest catalog file read: the bundled one is 16 KB, and parsing is bounded in memory."""
 
 _PLAIN_KEYS = frozenset({str, Location})
 """The types of raw input a policy caches: their hashing and equality are residency's own."""
@@ -118,11 +124,12 @@ class Policy:
         self.mode = Mode(state["mode"])
 
     def with_mode(self, mode: Mode | str) -> Policy:
-        """Return a policy over the same catalog in ``mode`` (``"enforce"`` or ``"audit"``)."""
-        policy = Policy.__new__(Policy)
-        policy.__dict__.update(self.__dict__)
-        policy.mode = Mode(mode)
-        return policy
+        """Return a policy over the same catalog in ``mode`` (``"enforce"`` or ``"audit"``).
+
+        The new policy shares the catalog (an immutable value) and nothing else: its caches
+        and time segments are its own.
+        """
+        return Policy(self.catalog, mode=mode)
 
     # --- time -------------------------------------------------------------------------------
 
@@ -173,11 +180,29 @@ class Policy:
         if account_id is not None:
             placement = self._ordered(view, placement, account_id)
         if constraint is not None:
+            self._check_constraint(constraint)
             kept = constraint.apply(placement.region, placement.data_centers)
             placement = Placement(
                 placement.location, placement.region, kept, placement.rule, placement.catalog
             )
         return placement
+
+    def _check_constraint(self, constraint: Constraint) -> None:
+        """Refuse a constraint that names what the catalog does not hold: a typo, not a miss."""
+        catalog = self.catalog
+        unknown = {
+            "providers": constraint.providers - {provider.id for provider in catalog.providers},
+            "certifications": constraint.certifications
+            - {name for dc in catalog.data_centers for name in dc.certifications},
+            "jurisdictions": constraint.jurisdictions - set(countries()),
+        }
+        unknown = {field: names for field, names in unknown.items() if names}
+        if unknown:
+            listed = "; ".join(
+                f"{field} {', '.join(sorted(names))}" for field, names in unknown.items()
+            )
+            message = f"the constraint names what catalog {catalog.id!r} does not hold: {listed}"
+            raise InvalidConstraint(message, unknown=unknown, catalog=catalog.id)
 
     def _placed(self, view: _View, location: object) -> Placement:
         """The placement of ``location`` without an account, remembered by its raw input."""
@@ -334,6 +359,14 @@ class Policy:
         except LocationError as error:  # unassigned: the country resolves, no rule takes it
             return error.with_traceback(None)
 
+    def rules_at(self, at: datetime | None = None) -> Mapping[str, Rule]:
+        """Return the deciding rule of every country some rule covers at ``at`` (now by default).
+
+        >>> default_policy().rules_at()["DE"].id
+        'eu-eea'
+        """
+        return self._view(at).segment.rules
+
     def region_of(self, location: object, *, at: datetime | None = None) -> str:
         """Return the id of the region ``location`` is assigned to."""
         return self.assign(location, at=at).region
@@ -393,6 +426,21 @@ class Policy:
             InvalidAgreement: an agreement of the account names a place the catalog lacks.
             InvalidTime: ``at`` is naive or not a datetime.
         """
+        decision = self._decided(location, source, target, account_id, agreements, at)
+        if decisions_logger().isEnabledFor(_INFO):
+            emit(decision, mode=self.mode)
+        return decision
+
+    def _decided(  # noqa: PLR0913 - the inputs of a decision
+        self,
+        location: object,
+        source: str,
+        target: str,
+        account_id: str | None,
+        agreements: AgreementIndex | Iterable[Agreement],
+        at: datetime | None,
+    ) -> TransferDecision:
+        """The decision of check_transfer, not yet logged."""
         if at is None:
             when = datetime.now(UTC)
             view = self._now
@@ -404,8 +452,14 @@ class Policy:
         placement = self._placed(view, location)
         if account_id is not None and (account_id.__class__ is not str or not account_id):
             raise InvalidAccount(account_id)
+        if hasattr(agreements.__class__, "__next__"):  # an iterator: reading it uses it up
+            message = (
+                "agreements= is a one-shot iterator, which the first check would use up: pass"
+                " a list, a tuple, an AgreementIndex or an AgreementStore"
+            )
+            raise InvalidAgreement([Problem("agreements", message)])
         catalog = self.catalog
-        decision = decide(
+        return decide(
             placement,
             catalog.data_center(source),
             catalog.data_center(target),
@@ -414,9 +468,6 @@ class Policy:
             when,
             self._destinations,
         )
-        if decisions_logger().isEnabledFor(_INFO):
-            emit(decision, mode=self.mode)
-        return decision
 
     def enforce_transfer(  # noqa: PLR0913 - the contract's signature
         self,
@@ -433,13 +484,10 @@ class Policy:
         In audit mode (``policy.with_mode("audit")``) a denial is logged at WARNING on the
         ``residency.decisions`` logger and the decision is returned instead.
         """
-        decision = self.check_transfer(
-            location, source, target, account_id=account_id, agreements=agreements, at=at
-        )
-        if not decision.allowed:
-            emit(decision, mode=self.mode, enforced=True)
-            if self.mode is Mode.ENFORCE:
-                raise TransferDenied(decision)
+        decision = self._decided(location, source, target, account_id, agreements, at)
+        emit(decision, mode=self.mode, enforced=True)  # one event for one call
+        if not decision.allowed and self.mode is Mode.ENFORCE:
+            raise TransferDenied(decision)
         return decision
 
     def check_agreements(self, agreements: Iterable[Agreement]) -> AgreementIndex:
@@ -474,50 +522,76 @@ class Policy:
 # --- building policies ----------------------------------------------------------------------
 
 
-def _policy_from_mapping(
-    data: Mapping[str, Any], *, source: str | None, extra_groups: Mapping[str, Any] | None = None
+def _policy(
+    data: Mapping[str, Any],
+    *,
+    source: str,
+    problems: Iterable[Problem] = (),
+    broken: Mapping[str, frozenset[str]] | None = None,
 ) -> Policy:
+    """Build the policy of a checked catalog document; raise every problem in one error.
+
+    ``problems`` are those the file schema found already; to them this adds what refers to
+    what (the catalog's own groups, then its items) and what the rules leave uncovered, so
+    that one error lists everything wrong with the file.
+    """
     known = countries()
+    found = list(problems)
     groups: dict[str, Group] = dict(bundled_groups())
-    problems: list[Problem] = []
-    if extra_groups:
-        own, group_problems = parse_groups(
-            extra_groups, known_countries=known, path="groups", available=bundled_groups()
+    own_groups = data.get("groups") or {}
+    if own_groups:
+        own, group_problems = build_groups(
+            own_groups,
+            known_countries=known,
+            available=bundled_groups(),
+            broken=(broken or {}).get("groups", frozenset()),
         )
-        problems.extend(group_problems)
-        for group_id in sorted(own.keys() & groups.keys()):
-            message = f"group {group_id!r} is already a bundled group"
-            problems.append(Problem(f"groups.{group_id}", message))
+        found.extend(group_problems)
+        found.extend(
+            Problem(f"groups.{group_id}", f"group {group_id!r} is already a bundled group")
+            for group_id in sorted(own.keys() & groups.keys())
+        )
         groups.update(own)
-    catalog, catalog_problems = catalog_from_mapping(data, groups=groups, known_countries=known)
-    problems.extend(catalog_problems)
-    if catalog is None or problems:
-        raise CatalogError(problems, source=source)
-    policy = Policy(catalog)
-    coverage = policy.assignment.coverage_problems(entry.country for entry in catalog.unassigned)
-    if coverage:
-        raise CatalogError(coverage, source=source)
-    return policy
+    catalog, catalog_problems = build_catalog(
+        data, groups=groups, known_countries=known, broken=broken
+    )
+    found.extend(catalog_problems)
+    if catalog is not None and catalog.rules:
+        policy = Policy(catalog)
+        # Coverage is a property of the rules: with one of them left out (its problem is
+        # reported above) it would list every country that rule was meant to cover.
+        if len(catalog.rules) == len(data.get("rules", ())) and not (broken or {}).get("rules"):
+            found.extend(
+                policy.assignment.coverage_problems(entry.country for entry in catalog.unassigned)
+            )
+        if not found:
+            return policy
+    raise CatalogError(found or [Problem("", "names no catalog")], source=source)
 
 
 @functools.cache
 def default_policy() -> Policy:
     """Return the policy over the bundled catalog (built once per process).
 
-    The bundled file is trusted: the test suite checks it against the full file schema, so
-    this path skips the schema and its import cost.
+    The bundled file is trusted for its shape: the test suite checks it against the full
+    file schema, so this path skips the schema and its import cost.
     """
-    data = _data.load_toml("catalog.toml")
-    return _policy_from_mapping(data, source="residency/data/catalog.toml")
+    return _policy(_data.load_toml("catalog.toml"), source="residency/data/catalog.toml")
 
 
 def load_policy(path: str | os.PathLike[str]) -> Policy:
     """Return a policy over the catalog file at ``path`` (TOML or JSON).
 
-    The file is checked against the catalog schema, then every reference in it; all problems
-    are reported at once in one :class:`~residency.errors.CatalogError`.
-    """
-    from residency import _schema  # noqa: PLC0415 - pydantic loads only for files
+    The file is read as a regular file of bounded size, then checked against the catalog
+    schema, every reference in it and the coverage of its rules, all in one pass: every
+    problem is reported at once, with its path, in one :class:`~residency.errors.CatalogError`.
 
-    data = _schema.read_catalog(os.fspath(path))
-    return _policy_from_mapping(data, source=str(path), extra_groups=data.get("groups"))
+    Raises:
+        FileError: the file cannot be read, or is no TOML or JSON document.
+        CatalogError: the document is no valid catalog; ``.problems`` lists why.
+    """
+    from residency import _files, _schema  # noqa: PLC0415 - pydantic loads only for files
+
+    source = os.fspath(path)
+    checked = _schema.check_catalog(_files.read_document(path, limit=CATALOG_LIMIT, what="catalog"))
+    return _policy(checked.data, source=source, problems=checked.problems, broken=checked.broken)

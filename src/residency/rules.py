@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from residency.errors import InvalidTime, Problem
+from residency.errors import Problem
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -31,28 +31,7 @@ if TYPE_CHECKING:
     from residency.catalog import Rule
     from residency.groups import Group
 
-__all__ = ["Assignment", "Segment", "moment"]
-
-
-def moment(at: object) -> datetime:
-    """Return ``at`` as an aware datetime, ``now`` for ``None``; refuse naive or other values.
-
-    >>> moment(datetime(2020, 1, 31, 12, tzinfo=UTC)).isoformat()
-    '2020-01-31T12:00:00+00:00'
-    >>> moment(datetime(2020, 1, 31, 12))
-    Traceback (most recent call last):
-    ...
-    residency.errors.InvalidTime: naive datetime 2020-01-31 12:00:00: give a timezone ...
-    """
-    if at is None:
-        return datetime.now(UTC)
-    if isinstance(at, datetime):
-        if at.tzinfo is None or at.utcoffset() is None:
-            message = f"naive datetime {at}: give a timezone (for example tzinfo=UTC)"
-            raise InvalidTime(message, value=at)
-        return at
-    message = f"expected an aware datetime, not {type(at).__name__} {at!r:.80}"
-    raise InvalidTime(message, value=at)
+__all__ = ["Assignment", "Segment"]
 
 
 @attrs.frozen

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 
 import attrs
 
+from residency._time import moment
 from residency.agreements import Agreement, AgreementIndex
 from residency.errors import (
     AgreementConflict,
@@ -55,7 +56,6 @@ from residency.errors import (
     StoreError,
     UnknownAgreement,
 )
-from residency.rules import moment
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from residency import (
     CatalogError,
+    FileError,
     Location,
     Placement,
     Policy,
@@ -272,11 +273,13 @@ def catalog_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_mutated_catalog_loads_or_lists_its_problems(
     catalog_file: Path, document: dict[str, Any]
 ) -> None:
-    """A mangled catalog file loads, or raises CatalogError listing each problem with its path."""
+    """A mangled catalog file loads, or raises CatalogError (or FileError) saying why."""
     catalog_file.write_text(json.dumps(document), encoding="utf-8")
     outcome = _load(catalog_file)
     if isinstance(outcome, Policy):
         assert outcome.catalog.regions
+    elif isinstance(outcome, FileError):  # refused as a file: a 21-digit number, say
+        assert str(outcome).startswith(str(catalog_file))
     else:
         assert outcome.problems
         for problem in outcome.problems:
@@ -286,8 +289,8 @@ def test_a_mutated_catalog_loads_or_lists_its_problems(
         assert str(outcome)
 
 
-def _load(path: Path) -> Policy | CatalogError:
+def _load(path: Path) -> Policy | CatalogError | FileError:
     try:
         return load_policy(path)
-    except CatalogError as error:
+    except (CatalogError, FileError) as error:
         return error

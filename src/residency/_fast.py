@@ -1,0 +1,190 @@
+"""The fast paths of residency's hot calls, fenced: each one pinned to a plain definition.
+
+Provisioning code calls ``assign`` and ``check_transfer`` on every signup and every move, so
+these two paths are written for speed, and only these: everything here computes exactly what
+a plain definition elsewhere says, and ``tests/test_fast.py`` pins each pair equal on
+thousands of inputs. Read the definition to know what a result means; read this module to
+know how it is computed quickly.
+
+- :class:`Ranker` orders a region's data centers for an account, as
+  :func:`residency.placement.rendezvous_order` defines it: one BLAKE2b of the account, the
+  seeds of the data centers hashed once, the pair hash inlined, and for three data centers a
+  decision tree in place of a sort.
+- :func:`decide` applies the transfer rule, as :func:`residency.transfers.reference_decision`
+  defines it: positional arguments (keywords cost a third of its time), an agreement index
+  read by destination with each agreement's window beside it, and the clock read once.
+
+The ASCII folds of names (:mod:`residency._normalize`) and the placement cache
+(:mod:`residency._cache`) keep their fast paths beside their own definitions, likewise pinned.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from residency.agreements import AgreementIndex
+from residency.errors import InvalidAgreement, Problem
+from residency.placement import data_center_key, score
+from residency.transfers import TransferBasis, TransferDecision
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from collections.abc import Set as AbstractSet
+    from datetime import datetime
+
+    from residency.agreements import Agreement
+    from residency.catalog import DataCenter
+    from residency.placement import Placement
+
+__all__ = ["Ranker", "decide"]
+
+_MASK: Final = (1 << 64) - 1
+_GOLDEN: Final = 0x9E3779B97F4A7C15
+"""residency.placement.pair_hash, inlined: ((account ^ seed) * _GOLDEN) & _MASK."""
+
+# The orders of three data centers, by which keys are larger: a decision tree that does the
+# work of a sort in two or three comparisons (equal keys keep catalog order, as a sort would).
+_ORDER_2: Final = ((0, 1), (1, 0))
+_ORDER_3: Final = ((0, 1, 2), (0, 2, 1), (2, 0, 1), (1, 0, 2), (1, 2, 0), (2, 1, 0))
+
+
+def _order_of_three(k0: float, k1: float, k2: float) -> tuple[int, ...]:
+    if k0 >= k1:
+        if k1 >= k2:
+            return _ORDER_3[0]
+        return _ORDER_3[1] if k0 >= k2 else _ORDER_3[2]
+    if k0 >= k2:
+        return _ORDER_3[3]
+    return _ORDER_3[4] if k1 >= k2 else _ORDER_3[5]
+
+
+class Ranker:
+    """Ranks one region's data centers for accounts; the seeds are computed once."""
+
+    __slots__ = ("_blake2b", "_seeds", "_uniform", "_weights", "data_centers")
+
+    def __init__(self, data_centers: Sequence[DataCenter]) -> None:
+        """Prepare to rank ``data_centers``; their order breaks exact ties (odds of 2**-64)."""
+        self.data_centers: tuple[DataCenter, ...] = tuple(data_centers)
+        """The data centers ranked, in catalog order."""
+        self._seeds: tuple[int, ...] | None = None  # hashed on the first account
+        self._blake2b: Any = None  # hashlib loads OpenSSL: only the first account pays for it
+        self._weights = tuple(dc.weight for dc in self.data_centers)
+        # Equal weights rank by the pair hash alone: same order as the score, no logarithm.
+        self._uniform = len(set(self._weights)) <= 1
+
+    def order(self, account_id: str) -> tuple[int, ...]:
+        """The positions of the data centers, best first, for ``account_id``."""
+        seeds = self._seeds
+        blake2b = self._blake2b
+        if seeds is None or blake2b is None:
+            import hashlib  # noqa: PLC0415 - see __init__
+
+            seeds = self._seeds = tuple(data_center_key(dc.id) for dc in self.data_centers)
+            blake2b = self._blake2b = hashlib.blake2b
+        try:
+            data = account_id.encode()
+        except UnicodeEncodeError:  # a lone surrogate: still an id, hashed by its code points
+            data = account_id.encode("utf-8", "surrogatepass")
+        account = int.from_bytes(blake2b(data, digest_size=8).digest(), "big")
+        count = len(seeds)
+        keys: list[float] | list[int]
+        if self._uniform:
+            if count == 3:  # the common case, spelled out: no list, no sort
+                s0, s1, s2 = seeds
+                return _order_of_three(
+                    ((account ^ s0) * _GOLDEN) & _MASK,
+                    ((account ^ s1) * _GOLDEN) & _MASK,
+                    ((account ^ s2) * _GOLDEN) & _MASK,
+                )
+            keys = [((account ^ seed) * _GOLDEN) & _MASK for seed in seeds]
+        else:
+            keys = [score(account, seed, weight) for seed, weight in zip(seeds, self._weights)]  # noqa: B905 - equal by construction
+        if count == 3:
+            return _order_of_three(*keys)
+        if count == 2:
+            return _ORDER_2[keys[0] < keys[1]]
+        return tuple(sorted(range(count), key=keys.__getitem__, reverse=True))
+
+
+def _index(
+    agreements: AgreementIndex | Iterable[Agreement], account_id: str, known: AbstractSet[str]
+) -> AgreementIndex:
+    """The account's agreements as an index whose destinations are known to be the catalog's."""
+    if isinstance(agreements, AgreementIndex):
+        if agreements.checked_against is known:
+            return agreements
+        own = agreements.for_account(account_id)
+    else:
+        own = tuple(a for a in agreements if a.account_id == account_id)
+    for agreement in own:
+        if not agreement.destinations <= known:
+            raise unknown_destinations(agreement, known)
+    return agreements if isinstance(agreements, AgreementIndex) else AgreementIndex(own)
+
+
+def unknown_destinations(agreement: Agreement, known: AbstractSet[str]) -> InvalidAgreement:
+    """The error for an agreement that names places the catalog does not hold."""
+    problems = [
+        Problem(
+            f"{agreement.id}.destinations",
+            f"{destination!r} is neither a region nor a data center of the catalog",
+        )
+        for destination in sorted(agreement.destinations - known)
+    ]
+    return InvalidAgreement(problems)
+
+
+def decide(  # noqa: PLR0913 - the inputs of a decision
+    placement: Placement,
+    source: DataCenter,
+    target: DataCenter,
+    account_id: str | None,
+    agreements: AgreementIndex | Iterable[Agreement],
+    at: datetime,
+    known_destinations: AbstractSet[str],
+    /,
+) -> TransferDecision:
+    """Apply the transfer rule; agreements naming unknown places fail.
+
+    The arguments are positional and the decision is built positionally: this runs for every
+    move a program makes, and keywords cost a third of its time.
+    """
+    region = placement.region
+    in_region = target.region == region
+    source_covered = source.region == region
+    agreement: Agreement | None = None
+    lapsed: list[Agreement] = []
+    if account_id is not None and agreements:
+        index = _index(agreements, account_id, known_destinations)
+        if not (in_region and source_covered):  # else no agreement can change the answer
+            moment = at.timestamp()
+            if not source_covered:
+                source_covered = any(
+                    start <= moment < end
+                    for start, end, _ in index.covering(account_id, source.region, source.id)
+                )
+            if not in_region:
+                for start, end, candidate in index.covering(account_id, target.region, target.id):
+                    if not start <= moment < end:
+                        lapsed.append(candidate)
+                    elif agreement is None:
+                        agreement = candidate
+    if in_region:
+        basis, allowed = TransferBasis.IN_REGION, True
+    elif agreement is not None:
+        basis, allowed, lapsed = TransferBasis.AGREEMENT, True, []
+    else:
+        basis, allowed = TransferBasis.DENIED, False
+    return TransferDecision(
+        allowed,
+        basis,
+        placement,
+        source,
+        target,
+        at,
+        account_id,
+        agreement,
+        tuple(lapsed) if lapsed else (),
+        not source_covered,
+    )
