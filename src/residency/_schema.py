@@ -330,6 +330,9 @@ class Checked:
     broken: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
     """Per section, the ids of the items that failed: references to them are not reported
     again as unknown."""
+    left_out: Mapping[str, tuple[Any, ...]] = attrs.field(factory=dict)
+    """Per section, the items that failed, as written: what they name still counts (a region
+    whose one data center has a bad field is not also reported as having none)."""
     positions: Mapping[str, tuple[int, ...]] = attrs.field(factory=dict)
     """For a group checked without its bad members, the positions in the file of the members
     kept, so that what the others name is reported at their own paths."""
@@ -360,15 +363,19 @@ def check_catalog(document: object) -> Checked:
             if quote is not None:
                 data[key] = quote.model_dump()
     broken: dict[str, frozenset[str]] = {}
+    left_out: dict[str, tuple[Any, ...]] = {}
     for section, model in CATALOG_SECTIONS.items():
         items, failed = _items(document, section, model, problems)
         data[section] = items
         broken[section] = failed
+        raw = document.get(section)
+        if isinstance(raw, list) and len(items) < len(raw):
+            left_out[section] = tuple(item for item in raw if isinstance(item, dict))
     groups = check_groups(document.get("groups", {}), path="groups")
     problems.extend(groups.problems)
     data["groups"] = groups.data
     broken["groups"] = groups.broken.get("groups", frozenset())
-    return Checked(data, tuple(problems), broken)
+    return Checked(data, tuple(problems), broken, left_out)
 
 
 def check_groups(table: object, *, path: str = "groups") -> Checked:
@@ -405,7 +412,7 @@ def check_groups(table: object, *, path: str = "groups") -> Checked:
         if kept is not None:
             failed.add(key)  # checked for what it names, never built
             positions[key] = kept
-    return Checked(good, tuple(problems), {"groups": frozenset(failed)}, positions)
+    return Checked(good, tuple(problems), {"groups": frozenset(failed)}, positions=positions)
 
 
 def _validated_pruned(
@@ -588,7 +595,7 @@ def _said(detail: Mapping[str, Any]) -> str:
             return "must not be empty"
         said = f"{_PATTERNS.get(pattern, 'does not fit ' + pattern)}, not {_shown(value)}"
         code = value.strip() if isinstance(value, str) else ""
-        if pattern.startswith(r"^[A-Z]{2}") and len(code) == 2 and code.isalpha():  # noqa: PLR2004 - alpha-2
+        if pattern.startswith(r"^[A-Z]{2}") and len(code) == 2 and code.isalpha():
             said += f": write {_shown(code.upper())}"
         return said
     template = _MESSAGES.get(kind)

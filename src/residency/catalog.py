@@ -452,6 +452,7 @@ def build_catalog(
     groups: Mapping[str, Group],
     known_countries: Iterable[str],
     broken: Mapping[str, Iterable[str]] | None = None,
+    left_out: Mapping[str, Iterable[Mapping[str, Any]]] | None = None,
 ) -> tuple[Catalog | None, list[Problem]]:
     """Build a catalog from a checked document, gathering every reference problem.
 
@@ -459,7 +460,8 @@ def build_catalog(
     trusted (the bundled catalog); this checks what refers to what: duplicate ids, unknown
     regions, providers, facilities, groups and country codes, and regions without data
     centers. ``broken`` names, per section, items that failed their schema: a reference to
-    one is not reported again. Returns the catalog of every item that could be built, even
+    one is not reported again; ``left_out`` holds those items as written, whose regions
+    still count as served. Returns the catalog of every item that could be built, even
     when there are problems (coverage can then still be checked), or ``None`` when the
     document names no catalog at all.
     """
@@ -484,7 +486,10 @@ def build_catalog(
             if fine:
                 built[section][name] = kind(**fields)
     regions = built["regions"]
-    served = {raw["region"] for raw in data.get("data_centers", ())}
+    served = {
+        raw.get("region")
+        for raw in (*data.get("data_centers", ()), *(left_out or {}).get("data_centers", ()))
+    }
     problems.extend(
         Problem(f"regions[{index}]", f"region {quoted(region)} has no data centers")
         for index, region in enumerate(regions)

@@ -528,6 +528,7 @@ def _policy(
     source: str,
     problems: Iterable[Problem] = (),
     broken: Mapping[str, frozenset[str]] | None = None,
+    left_out: Mapping[str, Iterable[Mapping[str, Any]]] | None = None,
 ) -> Policy:
     """Build the policy of a checked catalog document; raise every problem in one error.
 
@@ -553,7 +554,7 @@ def _policy(
         )
         groups.update(own)
     catalog, catalog_problems = build_catalog(
-        data, groups=groups, known_countries=known, broken=broken
+        data, groups=groups, known_countries=known, broken=broken, left_out=left_out
     )
     found.extend(catalog_problems)
     if catalog is not None and catalog.rules:
@@ -594,4 +595,10 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
 
     source = os.fspath(path)
     checked = _schema.check_catalog(_files.read_document(path, limit=CATALOG_LIMIT, what="catalog"))
-    return _policy(checked.data, source=source, problems=checked.problems, broken=checked.broken)
+    return _policy(
+        checked.data,
+        source=source,
+        problems=checked.problems,
+        broken=checked.broken,
+        left_out=checked.left_out,
+    )
