@@ -193,6 +193,13 @@ def test_a_missing_file_is_refused_with_the_reason(
     assert error.path == str(tmp_path / "missing.json")
 
 
+@pytest.mark.parametrize("name", ["catalog", "catalog.yaml"])
+def test_a_missing_file_is_missing_whatever_its_suffix(tmp_path: Path, name: str) -> None:
+    """A missing document is reported missing, not as a kind of file residency cannot read."""
+    error = _refusal(lambda: read_document(tmp_path / name), NotARegularFile)
+    assert "No such file or directory" in str(error)
+
+
 def test_a_dangling_link_is_a_missing_file(tmp_path: Path) -> None:
     """A symbolic link to nothing is refused as missing."""
     link = tmp_path / "catalog.json"

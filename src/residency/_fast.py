@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
+from residency._text import shown
 from residency.agreements import AgreementIndex
 from residency.errors import InvalidAgreement, Problem
 from residency.placement import data_center_key, score
@@ -128,7 +129,7 @@ def unknown_destinations(agreement: Agreement, known: AbstractSet[str]) -> Inval
     problems = [
         Problem(
             f"{agreement.id}.destinations",
-            f"{destination!r} is neither a region nor a data center of the catalog",
+            f"{shown(destination)} is neither a region nor a data center of the catalog",
         )
         for destination in sorted(agreement.destinations - known)
     ]

@@ -706,6 +706,8 @@ def read_document(
     """
     source = _source(path)
     suffix = Path(source).suffix if suffix is None else suffix
+    if not os.path.lexists(path):
+        read_bytes(path, limit=limit, what=what)  # says the file is missing, whatever its name
     _document_kind(suffix, source=source)
     return parse_document(read_bytes(path, limit=limit, what=what), source=source, suffix=suffix)
 

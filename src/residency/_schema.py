@@ -31,7 +31,7 @@ from pydantic import (
 )
 
 from residency import _time
-from residency._text import quoted
+from residency._text import shown
 from residency.errors import InvalidTime, Problem
 
 if TYPE_CHECKING:
@@ -593,15 +593,15 @@ def _said(detail: Mapping[str, Any]) -> str:
         pattern = str(context.get("pattern", ""))
         if pattern == r"\S":
             return "must not be empty"
-        said = f"{_PATTERNS.get(pattern, 'does not fit ' + pattern)}, not {_shown(value)}"
+        said = f"{_PATTERNS.get(pattern, 'does not fit ' + pattern)}, not {shown(value)}"
         code = value.strip() if isinstance(value, str) else ""
         if pattern.startswith(r"^[A-Z]{2}") and len(code) == 2 and code.isalpha():
-            said += f": write {_shown(code.upper())}"
+            said += f": write {shown(code.upper())}"
         return said
     template = _MESSAGES.get(kind)
     if template is None:
         return str(detail["msg"])
-    fields = {**context, "kind": _kind(value), "input": _shown(value)}
+    fields = {**context, "kind": _kind(value), "input": shown(value)}
     if isinstance(value, str):
         fields["length"] = len(value)
     try:
@@ -613,7 +613,7 @@ def _said(detail: Mapping[str, Any]) -> str:
 def _child(path: str, key: object) -> str:
     if isinstance(key, str) and key.replace("-", "").replace("_", "").isalnum() and len(key) <= 64:
         return f"{path}.{key}"
-    return f"{path}[{_shown(key)}]"
+    return f"{path}[{shown(key)}]"
 
 
 def _kind(value: object) -> str:
@@ -629,7 +629,3 @@ def _kind(value: object) -> str:
         dict: "a table",
     }
     return names.get(type(value), f"a {type(value).__name__}")
-
-
-def _shown(value: object) -> str:
-    return quoted(value) if isinstance(value, str) else quoted(repr(value))

@@ -17,7 +17,16 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["PATH_LENGTH", "QUOTED_LENGTH", "escape", "json_escape", "one_line", "path", "quoted"]
+__all__ = [
+    "PATH_LENGTH",
+    "QUOTED_LENGTH",
+    "escape",
+    "json_escape",
+    "one_line",
+    "path",
+    "quoted",
+    "shown",
+]
 
 QUOTED_LENGTH: Final = 40
 """How much of an input a message quotes; the rest is counted, not shown."""
@@ -74,6 +83,20 @@ def quoted(text: str) -> str:
     if len(text) <= QUOTED_LENGTH:
         return escape(repr(text))
     return f"{escape(repr(text[:QUOTED_LENGTH]))}… ({len(text):,} characters)"
+
+
+def shown(value: object) -> str:
+    """Return any value as a message quotes it: a str by :func:`quoted`, anything else by its repr.
+
+    >>> print(shown("Atlantis"), shown(3.5), shown(None), shown([1] * 30))
+    'Atlantis' 3.5 None [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, … (90 characters)
+    """
+    if isinstance(value, str):
+        return quoted(value)
+    text = repr(value)
+    if len(text) <= QUOTED_LENGTH:
+        return escape(text)
+    return f"{escape(text[:QUOTED_LENGTH])}… ({len(text):,} characters)"
 
 
 def path(name: str) -> str:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from residency import _wire
+from residency._text import quoted, shown
 from residency.catalog import NOT_STATED, DataCenter, Facility, Provider, Quote, SubProcessor
 from residency.errors import UnknownConsent
 from residency.locations import country_name
@@ -169,7 +170,7 @@ class Access:
             ValueError: ``kind`` is none of :data:`KINDS`.
         """
         if kind not in KINDS:
-            message = f"unknown kind {kind!r}; the kinds are {', '.join(KINDS)}"
+            message = f"unknown kind {shown(kind)}; the kinds are {', '.join(KINDS)}"
             raise ValueError(message)
         return tuple(party for party in self.parties if party.kind == kind)
 
@@ -194,7 +195,7 @@ class Access:
             if party.id == party_id:
                 return party
         known = ", ".join(party.id for party in (*self.parties, *self.withheld))
-        message = f"{party_id!r} is no party of this answer; the parties are {known}"
+        message = f"{shown(party_id)} is no party of this answer; the parties are {known}"
         raise KeyError(message)
 
     def explain(self) -> str:
@@ -288,7 +289,7 @@ def _kind_order(sub: SubProcessor) -> int:
 def _consents(catalog: Catalog, consents: Iterable[str]) -> tuple[str, ...]:
     """Check the consent names against the catalog; report every unknown one at once."""
     if isinstance(consents, str):
-        message = f"consents is a collection of names, not a str: write [{consents!r}]"
+        message = f"consents is a collection of names, not a str: write [{quoted(consents)}]"
         raise TypeError(message)
     ids = tuple(sub.id for sub in catalog.subprocessors)
     kinds = (SERVICE, SUPPORT)
@@ -297,7 +298,7 @@ def _consents(catalog: Catalog, consents: Iterable[str]) -> tuple[str, ...]:
     items: Iterable[object] = consents  # callers without type checking pass anything
     for raw in items:
         if not isinstance(raw, str):
-            message = f"a consent is a sub-processor id or kind (a str), not {raw!r:.80}"
+            message = f"a consent is a sub-processor id or kind (a str), not {shown(raw)}"
             raise TypeError(message)
         name = raw.strip()
         if name not in ids and name not in kinds:
@@ -307,7 +308,7 @@ def _consents(catalog: Catalog, consents: Iterable[str]) -> tuple[str, ...]:
     if unknown:
         noun = "consent" if len(unknown) == 1 else "consents"
         message = (
-            f"unknown {noun} {', '.join(repr(name) for name in unknown)} for catalog "
+            f"unknown {noun} {', '.join(quoted(name) for name in unknown)} for catalog "
             f"{catalog.id!r}: a consent names a sub-processor id ({', '.join(ids)}) "
             f"or kind ({', '.join(kinds)})"
         )

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from residency._text import shown
 from residency._time import aware
 from residency.errors import InvalidAgreement, Problem
 
@@ -63,7 +64,7 @@ def _basis(value: str) -> LegalBasis:
         return LegalBasis(value)
     except ValueError:
         known = ", ".join(member.value for member in LegalBasis)
-        message = f"{value!r} is not a legal basis; use one of {known}"
+        message = f"{shown(value)} is not a legal basis; use one of {known}"
         raise InvalidAgreement([Problem("basis", message)]) from None
 
 
@@ -114,7 +115,7 @@ class Agreement:
             "revoked_at": self.revoked_at,
         }
         problems = [
-            Problem(name, f"{name} must be a non-empty str, not {fields[name]!r:.60}")
+            Problem(name, f"{name} must be a non-empty str, not {shown(fields[name])}")
             for name in ("id", "account_id")
             if not isinstance(fields[name], str) or not fields[name]
         ]
@@ -124,7 +125,7 @@ class Agreement:
         if any(not isinstance(item, str) or not item for item in destinations):
             problems.append(Problem("destinations", "every destination is a non-empty str"))
         if not isinstance(fields["reference"], str):
-            message = f"reference must be a str, not {fields['reference']!r:.60}"
+            message = f"reference must be a str, not {shown(fields['reference'])}"
             problems.append(Problem("reference", message))
         for name in ("valid_from", "valid_until", "revoked_at"):
             _aware(name, fields[name])
@@ -211,7 +212,7 @@ class AgreementIndex:
         problems: list[Problem] = []
         for position, agreement in enumerate(agreements):
             if agreement.id in seen:
-                message = f"duplicate agreement id {agreement.id!r}"
+                message = f"duplicate agreement id {shown(agreement.id)}"
                 problems.append(Problem(f"[{position}].id", message))
             seen.add(agreement.id)
             by_account.setdefault(agreement.account_id, []).append(agreement)

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from residency._text import path as shown_path
-from residency._text import quoted
+from residency._text import shown
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -154,7 +154,7 @@ class InvalidAccount(ResidencyError, ValueError):
     def __init__(self, account_id: object) -> None:
         self.account_id = account_id
         """The account id as given."""
-        super().__init__(f"an account id is a non-empty str, not {_shown(account_id)}")
+        super().__init__(f"an account id is a non-empty str, not {shown(account_id)}")
 
 
 class UnknownRegion(ResidencyError, LookupError):
@@ -168,7 +168,7 @@ class UnknownRegion(ResidencyError, LookupError):
         self.known: tuple[str, ...] = tuple(known)
         """The region ids the catalog does hold."""
         super().__init__(
-            f"{_shown(region)} is not a region of catalog {catalog!r}; "
+            f"{shown(region)} is not a region of catalog {catalog!r}; "
             f"the regions are {', '.join(self.known)}"
         )
 
@@ -198,7 +198,7 @@ class UnknownDataCenter(ResidencyError, LookupError):
             else ""
         )
         super().__init__(
-            f"{_shown(data_center)} is not a data center of catalog {catalog!r}{hint} "
+            f"{shown(data_center)} is not a data center of catalog {catalog!r}{hint} "
             f"(known: {', '.join(self.known)})"
         )
 
@@ -282,7 +282,7 @@ class InvalidAgreement(ResidencyError, ValueError):
         self.source = source
         """The file the agreements came from, when they came from a file."""
         where = f"{shown_path(source)}: " if source else ""
-        which = f"agreement {_shown(agreement)}: " if agreement is not None else ""
+        which = f"agreement {shown(agreement)}: " if agreement is not None else ""
         listed = "; ".join(str(problem) for problem in self.problems)
         super().__init__(f"{where}{which}{listed}")
 
@@ -302,7 +302,7 @@ class UnknownAgreement(ResidencyError, LookupError):
     def __init__(self, agreement: str) -> None:
         self.agreement = agreement
         """The id asked for."""
-        super().__init__(f"the store holds no agreement {_shown(agreement)}")
+        super().__init__(f"the store holds no agreement {shown(agreement)}")
 
 
 class StoreError(ResidencyError, OSError):
@@ -361,11 +361,6 @@ class InvalidConstraint(ResidencyError, LookupError):
         """The names the catalog does not hold, by constraint field (``providers``, ...)."""
         self.catalog = catalog
         """The id of the catalog that was asked."""
-
-
-def _shown(value: object) -> str:
-    """A value as a message quotes it: short, and no control character."""
-    return quoted(value) if isinstance(value, str) else quoted(repr(value))
 
 
 class TransferDenied(ResidencyError, PermissionError):

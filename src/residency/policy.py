@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from residency import _data
 from residency._cache import RecentCache
 from residency._fast import Ranker, decide
+from residency._text import shown
 from residency._time import moment
 from residency.access import Access, who_can_access
 from residency.catalog import Catalog, build_catalog
@@ -303,7 +304,7 @@ class Policy:
         ['EU', 'UnknownLocation', 'APAC']
         """
         if errors not in {"raise", "return"}:
-            message = f"errors is 'raise' or 'return', not {errors!r}"
+            message = f"errors is 'raise' or 'return', not {shown(errors)}"
             raise ValueError(message)
         view = self._view(at)
         values = locations if isinstance(locations, list | tuple) else list(locations)
@@ -502,7 +503,7 @@ class Policy:
         problems = [
             Problem(
                 f"{agreement.id}.destinations",
-                f"{destination!r} is neither a region nor a data center of catalog "
+                f"{shown(destination)} is neither a region nor a data center of catalog "
                 f"{self.catalog.id!r}",
             )
             for agreement in index

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 
 import attrs
 
+from residency._text import shown
 from residency._time import moment
 from residency.agreements import Agreement, AgreementIndex
 from residency.errors import (
@@ -336,7 +337,7 @@ class AgreementStore:
         with self._write() as connection:
             for agreement in batch:
                 if agreement.id in seen:
-                    message = f"agreement {agreement.id!r} is given twice; nothing was written"
+                    message = f"agreement {shown(agreement.id)} is given twice; nothing was written"
                     raise AgreementConflict(message, agreement=agreement.id)
                 seen.add(agreement.id)
                 _refuse_known(connection, agreement.id)
@@ -364,7 +365,7 @@ class AgreementStore:
             current = self._current(connection, agreement_id)
             if current.revoked_at is not None:
                 message = (
-                    f"agreement {agreement_id!r} was already revoked at "
+                    f"agreement {shown(agreement_id)} was already revoked at "
                     f"{current.revoked_at.isoformat()}; the first revocation stands"
                 )
                 raise AgreementConflict(message, agreement=agreement_id)
@@ -412,7 +413,7 @@ class AgreementStore:
             current = self._current(connection, agreement_id)
             amended = attrs.evolve(current, **changes)
             if amended == current:
-                message = f"the amendment changes nothing in agreement {agreement_id!r}"
+                message = f"the amendment changes nothing in agreement {shown(agreement_id)}"
                 raise AgreementConflict(message, agreement=agreement_id)
             _append(connection, EventKind.AMEND, amended, actor, note)
         return amended
@@ -639,7 +640,7 @@ def _refuse_known(connection: sqlite3.Connection, agreement_id: str) -> None:
     known = connection.execute("SELECT 1 FROM agreement WHERE id = ?", (agreement_id,))
     if known.fetchone() is not None:
         message = (
-            f"the store already holds agreement {agreement_id!r}; it was kept as it was "
+            f"the store already holds agreement {shown(agreement_id)}; it was kept as it was "
             "(use amend or revoke to change it) and nothing was written"
         )
         raise AgreementConflict(message, agreement=agreement_id)
@@ -689,7 +690,7 @@ def _optional_time(value: object) -> datetime | None:
 
 def _time(value: object) -> datetime:
     if not isinstance(value, str):
-        message = f"a time is RFC 3339 text, not {value!r:.60}"
+        message = f"a time is RFC 3339 text, not {shown(value)}"
         raise TypeError(message)
     return datetime.fromisoformat(value)
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from residency import _wire
+from residency._text import shown
 
 if TYPE_CHECKING:
     import logging
@@ -143,7 +144,7 @@ class TransferDecision:
             reference = f", reference {agreement.reference}" if agreement.reference else ""
             text = (
                 f"Allowed: {target.id} is in region {target.region}, outside {home}, under "
-                f"agreement {agreement.id!r} of account {self.account_id!r} "
+                f"agreement {shown(agreement.id)} of account {shown(self.account_id)} "
                 f"({agreement.basis.value}{reference}), in force at {self.at.isoformat()}."
             )
         else:
@@ -165,11 +166,11 @@ class TransferDecision:
         if self.lapsed:
             lapsed = self.lapsed[0]
             return (
-                f"agreement {lapsed.id!r} of account {self.account_id!r} covers the move but "
-                f"{lapsed.why_not_in_force(self.at)}"
+                f"agreement {shown(lapsed.id)} of account {shown(self.account_id)} covers the "
+                f"move but {lapsed.why_not_in_force(self.at)}"
             )
         return (
-            f"account {self.account_id!r} has no agreement that covers region "
+            f"account {shown(self.account_id)} has no agreement that covers region "
             f"{self.target.region} or data center {self.target.id}"
         )
 
