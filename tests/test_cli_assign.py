@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from residency import ResidencyError, default_policy
-from residency.cli import _app
+from residency.cli import _bulk
 from residency.cli._app import cli
 
 GOOD = ["DE", " fr ", "Germany", "Hoa Kỳ", "US-GA", "FR-NC", "276", "JPN", "Anh Quốc", "Brasil"]
@@ -97,6 +98,40 @@ def test_other_column_names_and_an_output_file(tmp_path: Path) -> None:
     assert _rows(target.read_text(encoding="utf-8"))[1] == expected
 
 
+def test_a_file_of_only_a_header() -> None:
+    """A file with a header and no rows gives the header with the added columns, exit 0."""
+    result = CliRunner().invoke(cli, ["assign", "-"], input="id,country\n")
+    assert (result.exit_code, result.stdout) == (0, "id,country,region,primary,rule,error\n")
+
+
+def test_json_lines_place_each_row_or_say_why_not() -> None:
+    """`assign --json` writes one object per row: its columns, then its placement or its error."""
+    result = CliRunner().invoke(cli, ["assign", "-", "--json"], input="id,country\n1,DE\n2,Korea\n")
+    assert result.exit_code == 2
+    good, bad = (json.loads(line) for line in result.stdout.splitlines())
+    placement = default_policy().assign("DE")
+    assert good == {
+        "id": "1",
+        "country": "DE",
+        "region": "EU",
+        "primary": placement.primary.id,
+        "data_centers": [dc.id for dc in placement.data_centers],
+        "rule": "eu-eea",
+        "error": None,
+    }
+    assert bad == {
+        "id": "2",
+        "country": "Korea",
+        "region": None,
+        "primary": None,
+        "data_centers": None,
+        "rule": None,
+        "error": _expected("Korea", None)[3],
+    }
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("BadRows: 1 of 2 rows could not be placed (see the error column)")
+
+
 def test_reads_standard_input() -> None:
     """A dash reads the CSV from standard input."""
     result = CliRunner().invoke(cli, ["assign", "-"], input="country\nUK\n")
@@ -112,35 +147,38 @@ def test_reads_standard_input() -> None:
     ],
     ids=["location-column", "account-column"],
 )
-def test_missing_column_is_a_usage_error(tmp_path: Path, args: list[str], message: str) -> None:
-    """A column the header lacks is one UsageError line and exit 2."""
+def test_missing_column_is_one_error_line(tmp_path: Path, args: list[str], message: str) -> None:
+    """A column the header lacks is one MissingColumn line, exit 2, and no row written."""
     source = _write(tmp_path / "c.csv", [["1", "DE", "a"]])
     result = CliRunner().invoke(cli, ["assign", str(source), *args])
     assert result.exit_code == 2
+    assert result.stdout == ""
     (line,) = result.stderr.splitlines()
-    assert line.startswith("UsageError: ")
+    assert line.startswith("MissingColumn: ")
     assert message in line
+    assert "(its columns: 'id', 'country', 'account')" in line
 
 
-def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
-    """A file that cannot be read is one UsageError line and exit 2."""
+def test_missing_file_is_one_error_line(tmp_path: Path) -> None:
+    """A file that cannot be read is one NotARegularFile line and exit 2."""
     result = CliRunner().invoke(cli, ["assign", str(tmp_path / "none.csv")])
     assert result.exit_code == 2
     (line,) = result.stderr.splitlines()
+    assert line.startswith("NotARegularFile: ")
     assert "cannot read" in line
 
 
 def test_progress_bar_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A long file on a terminal shows a progress bar on stderr; stdout keeps only rows."""
     source = _generated(tmp_path / "c.csv", 300, bad_every=10_000)
-    monkeypatch.setattr(_app, "_PROGRESS_FROM_ROWS", 100)
+    monkeypatch.setattr(_bulk, "_PROGRESS_FROM_ROWS", 100)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
-    with _app._bulk_progress(str(source)) as advance:
+    with _bulk._progress(str(source)) as advance:
         assert advance is not None
         advance(300)
-    assert _app._count_lines(str(source)) == 301
-    monkeypatch.setattr(_app, "_PROGRESS_FROM_ROWS", 1_000)
-    with _app._bulk_progress(str(source)) as advance:
+    assert _bulk._count_lines(str(source)) == 301
+    monkeypatch.setattr(_bulk, "_PROGRESS_FROM_ROWS", 1_000)
+    with _bulk._progress(str(source)) as advance:
         assert advance is None
 
 

@@ -487,8 +487,9 @@ def build_catalog(
                 built[section][name] = kind(**fields)
     regions = built["regions"]
     served = {
-        raw.get("region")
+        region
         for raw in (*data.get("data_centers", ()), *(left_out or {}).get("data_centers", ()))
+        if isinstance(region := raw.get("region"), str)
     }
     problems.extend(
         Problem(f"regions[{index}]", f"region {quoted(region)} has no data centers")

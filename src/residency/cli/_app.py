@@ -1,8 +1,8 @@
 """The commands of ``residency``, and how every outcome becomes an exit code.
 
-A thin layer: each command parses its options, asks the library one question and hands the
-answer to :mod:`residency.cli._render`. The group's ``main`` runs click with
-``standalone_mode=False`` and maps what comes back:
+A thin layer: each command parses its options (click types read times), asks the library one
+question and hands the answer to :mod:`residency.cli._render`. The group's ``main`` runs click
+with ``standalone_mode=False`` and maps what comes back:
 
 ====  ==============================================================================
 code  meaning
@@ -25,28 +25,25 @@ code  meaning
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import os
-import pathlib
-import re
 import sys
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final
 
 import click
 
+from residency._text import one_line
+from residency._time import parse_instant
 from residency.agreements import load_agreements
 from residency.catalog import catalog_json_schema
 from residency.cli import _bulk, _render
-from residency.errors import CatalogError, InvalidAgreement, InvalidTime, ResidencyError, StoreError
+from residency.errors import CatalogError, InvalidAgreement, ResidencyError
 from residency.policy import default_policy, load_policy
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Sequence
 
     from residency.agreements import Agreement
-    from residency.catalog import Catalog
     from residency.policy import Policy
 
 __all__ = [
@@ -56,7 +53,6 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "cli",
-    "parse_time",
 ]
 
 EXIT_OK: Final = 0
@@ -70,26 +66,31 @@ EXIT_INTERNAL: Final = 3
 EXIT_INTERRUPTED: Final = 130
 """Interrupted (Ctrl-C) before an answer, as shells count it (128 + SIGINT)."""
 
-SQLITE_HEADER: Final = b"SQLite format 3\x00"
-"""The first 16 bytes of every SQLite database file: how an agreement store is recognised."""
-
-_STORE_SUFFIXES: Final = frozenset({".sqlite3", ".sqlite", ".db"})
-
-# RFC 3339: a full date and time, seconds included, and an offset (Z or +hh:mm).
-_RFC3339: Final = re.compile(
-    r"(?P<time>\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)"
-    r"(?P<offset>[Zz]|[+-]\d{2}:\d{2})?"
-)
+_SHOWN_PROBLEMS: Final = 3
+"""How many problems of a file one error line names; ``catalog validate`` lists them all."""
 
 
 def _fail(name: str, message: str, code: int = EXIT_BAD_INPUT) -> int:
-    """Write one line ``name: message`` to stderr, whatever line breaks ``message`` holds."""
-    sys.stderr.write(f"{name}: {' '.join(message.split())}\n")
+    """Write one line ``name: message`` to stderr: one line, no control character."""
+    sys.stderr.write(f"{name}: {one_line(message)}\n")
     return code
 
 
+def _message(error: ResidencyError) -> str:
+    """An error's message for one line: a file's many problems summed up, the first named."""
+    problems = getattr(error, "problems", ())
+    if len(problems) <= _SHOWN_PROBLEMS:
+        return str(error)
+    source = getattr(error, "source", None)
+    where = f"{source}: " if source else ""
+    shown = "; ".join(str(problem) for problem in problems[:_SHOWN_PROBLEMS])
+    rest = len(problems) - _SHOWN_PROBLEMS
+    hint = f" (residency catalog validate {source} lists them all)" if source else ""
+    return f"{where}{len(problems)} problems: {shown}; and {rest} more{hint}"
+
+
 class ResidencyGroup(click.Group):
-    """The ``residency`` group: its ``main`` turns every outcome into an exit code."""
+    """The ``residency`` group: ``--catalog`` anywhere, and every outcome an exit code."""
 
     def main(
         self,
@@ -104,17 +105,22 @@ class ResidencyGroup(click.Group):
         Errors residency raises on purpose and click's usage errors are bad input (exit 2);
         anything else is a bug (exit 3). Either way stderr gets one line and no traceback.
         """
+        words = list(sys.argv[1:] if args is None else args)
         try:
-            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            result = super().main(
+                _catalog_first(words), prog_name, complete_var, standalone_mode=False, **extra
+            )
             code = EXIT_OK if result is None else int(result)
         except ResidencyError as error:
-            code = _fail(type(error).__name__, str(error))
+            code = _fail(type(error).__name__, _message(error))
         except click.UsageError as error:
             hint = f" (see '{error.ctx.command_path} --help')" if error.ctx is not None else ""
             code = _fail("UsageError", error.format_message() + hint)
         except click.ClickException as error:
             code = _fail(type(error).__name__, error.format_message())
-        except click.Abort:
+        except (_Interrupted, click.Abort, KeyboardInterrupt) as error:
+            if isinstance(error, _Interrupted) and sys.stderr.isatty():
+                sys.stderr.write("\n")  # end the terminal's "^C" line first
             code = _fail("Interrupted", "stopped before an answer", EXIT_INTERRUPTED)
         except Exception as error:  # noqa: BLE001 - a bug must surface, as one line and exit 3
             message = f"{type(error).__name__}: {error} (a bug in residency: please report it)"
@@ -122,6 +128,42 @@ class ResidencyGroup(click.Group):
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def invoke(self, ctx: click.Context) -> Any:  # noqa: ANN401 - click's own signature
+        """Run the command; an interruption passes click by, which would print a blank line."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted from None
+
+
+class _Interrupted(Exception):
+    """Ctrl-C while a command ran, on its way to exit code 130."""
+
+
+def _catalog_first(words: list[str]) -> list[str]:
+    """Move ``--catalog FILE`` to the front wherever it stands, before any ``--``.
+
+    >>> _catalog_first(["where", "DE", "--catalog", "ours.toml", "--json"])
+    ['--catalog', 'ours.toml', 'where', 'DE', '--json']
+    >>> _catalog_first(["where", "--catalog=ours.toml", "DE"])
+    ['--catalog=ours.toml', 'where', 'DE']
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word == "--":
+            rest.extend(words[index:])
+            break
+        if word == "--catalog" and index + 1 < len(words):
+            front += words[index : index + 2]
+            index += 2
+            continue
+        (front if word.startswith("--catalog=") else rest).append(word)
+        index += 1
+    return front + rest
 
 
 class _Session:
@@ -136,68 +178,27 @@ class _Session:
         return default_policy() if self.catalog is None else load_policy(self.catalog)
 
 
-def parse_time(text: str | None) -> datetime:
-    """Read ``--at``: RFC 3339 with an offset; ``None`` is now. Anything else is ``InvalidTime``.
+class TimeType(click.ParamType):
+    """An RFC 3339 time with an offset; anything else is ``InvalidTime`` (exit 2)."""
 
-    >>> parse_time("2026-01-01T00:00:00Z").isoformat()
-    '2026-01-01T00:00:00+00:00'
-    >>> parse_time("2026-01-01T09:30:00+02:00").isoformat()
-    '2026-01-01T09:30:00+02:00'
-    >>> parse_time("2026-01-01T00:00:00")
-    Traceback (most recent call last):
-    ...
-    residency.errors.InvalidTime: '2026-01-01T00:00:00' has no offset, ...
-    """
-    if text is None:  # to the second: an answer for "now" need not name a microsecond
-        return datetime.now(UTC).replace(microsecond=0)
-    example = "write it like 2026-01-01T00:00:00Z or 2026-01-01T02:00:00+02:00"
-    match = _RFC3339.fullmatch(text.strip())
-    if match is None:
-        message = f"{text!r:.80} is not an RFC 3339 time: {example}"
-        raise InvalidTime(message, value=text)
-    if match["offset"] is None:
-        message = f"{text!r} has no offset, so it names no single instant: {example}"
-        raise InvalidTime(message, value=text)
-    offset = match["offset"].upper().replace("Z", "+00:00")
-    try:
-        return datetime.fromisoformat(match["time"].upper() + offset)
-    except ValueError as error:
-        message = f"{text!r} is not a valid time ({error}): {example}"
-        raise InvalidTime(message, value=text) from None
+    name = "time"
+
+    def convert(
+        self,
+        value: Any,  # noqa: ANN401 - click's own signature: text, or a default already read
+        param: click.Parameter | None,  # noqa: ARG002 - click's own signature
+        ctx: click.Context | None,  # noqa: ARG002 - click's own signature
+    ) -> datetime:
+        """Read ``value`` as an instant."""
+        return value if isinstance(value, datetime) else parse_instant(value, "--at")
 
 
-def read_agreements(path: str) -> tuple[Agreement, ...]:
-    """Read ``--agreements``: an SQLite agreement store, or a TOML or JSON agreements file.
-
-    A store is recognised by its first bytes, whatever its name; a name that promises a store
-    (``.sqlite3``, ``.sqlite``, ``.db``) without those bytes is refused. A store is never
-    created: a check only reads.
-    """
-    try:
-        with pathlib.Path(path).open("rb") as file:
-            header = file.read(100)
-    except OSError:
-        header = b""  # unreadable: the agreements file reader says why
-    if header.startswith(SQLITE_HEADER):
-        # sqlite3 is imported only when a store is given.
-        from residency.store import AgreementStore  # noqa: PLC0415
-
-        with AgreementStore(path, create=False) as store:
-            return tuple(store.index())
-    if pathlib.PurePath(path).suffix.lower() in _STORE_SUFFIXES:
-        if not os.path.lexists(path):
-            message = "no such file (residency creates no agreement store to answer a check)"
-        else:
-            message = "not an SQLite database, so not an agreement store"
-        raise StoreError(message, path=path)
-    return load_agreements(path)
+TIME: Final = TimeType()
 
 
-def _region(catalog: Catalog, value: str) -> str:
-    """The catalog's region id that ``value`` names, in any case; else ``UnknownRegion``."""
-    ids = [region.id for region in catalog.regions]
-    found = [region for region in ids if region.casefold() == value.strip().casefold()]
-    return catalog.region(found[0] if len(found) == 1 else value).id
+def _now() -> datetime:
+    # To the second: an answer for "now" need not name a microsecond.
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 # --- the commands -------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ _json_option = click.option(
 )
 _at_option = click.option(
     "--at",
-    "at_text",
+    type=TIME,
     metavar="TIME",
     help="The moment the answer is for, RFC 3339 with an offset (2026-01-01T00:00:00Z). "
     "Default: now.",
@@ -226,7 +227,8 @@ _HELP: Final = """Answer support questions: where a customer's data lives, wheth
 and who can access it.
 
 Tables for people by default; --json prints one JSON object for scripts. Every command
-answers from the bundled catalog, or from the catalog file given with --catalog.
+answers from the bundled catalog, or from the catalog file given with --catalog (before or
+after the command).
 
 \b
 Exit codes:
@@ -257,15 +259,16 @@ def cli(ctx: click.Context, catalog: str | None) -> None:
 @_json_option
 @click.pass_obj
 def where(
-    session: _Session, location: str, account: str | None, at_text: str | None, as_json: bool
+    session: _Session, location: str, account: str | None, at: datetime | None, as_json: bool
 ) -> int:
     """Where does the data of a customer at LOCATION live?
 
-    LOCATION is a country code (DE, DEU, 276, UK), a subdivision code (US-GA) or a country
-    name in any common spelling or language ("Hoa Kỳ"). With --account, the data centers
-    come in that account's stable order and the first is its primary.
+    LOCATION is a country code (DE, DEU, 276, UK), a subdivision code (US-GA) or the name of
+    a country or subdivision in any common spelling or language ("Hoa Kỳ", Bavaria). With
+    --account, the data centers come in that account's stable order and the first is its
+    primary.
     """
-    at = parse_time(at_text)
+    at = at or _now()
     policy = session.policy
     placement = policy.assign(location, account_id=account, at=at)
     catalog = policy.catalog
@@ -286,7 +289,7 @@ def where(
     "--agreements",
     "agreements_path",
     metavar="FILE",
-    help="The customers' agreements: a TOML or JSON agreements file, or an SQLite store.",
+    help="The customers' agreements: a TOML or JSON agreements file, or an agreement store.",
 )
 @_at_option
 @_json_option
@@ -298,7 +301,7 @@ def check(  # noqa: PLR0913 - one parameter per option
     target: str,
     account: str | None,
     agreements_path: str | None,
-    at_text: str | None,
+    at: datetime | None,
     as_json: bool,
 ) -> int:
     """May the data of a customer at LOCATION move from one data center to another?
@@ -306,17 +309,17 @@ def check(  # noqa: PLR0913 - one parameter per option
     Within the customer's region, yes; elsewhere only under an agreement of the account
     (--account) that covers the target and is in force at --at. Exit 0 allowed, 1 denied.
     """
-    at = parse_time(at_text)
+    at = at or _now()
     policy = session.policy
     agreements: tuple[Agreement, ...] = ()
     if agreements_path is not None:
+        loaded = load_agreements(agreements_path)
         try:
-            agreements = tuple(policy.check_agreements(read_agreements(agreements_path)))
-        except InvalidAgreement as error:
-            if error.source is not None:
-                raise
+            agreements = tuple(policy.check_agreements(loaded))
+        except InvalidAgreement as error:  # an unknown destination: name the file it is in
+            source = error.source or agreements_path
             raise InvalidAgreement(
-                error.problems, agreement=error.agreement, source=agreements_path
+                error.problems, agreement=error.agreement, source=source
             ) from None
     decision = policy.check_transfer(
         location, source, target, account_id=account, agreements=agreements, at=at
@@ -345,7 +348,7 @@ def access(
     session: _Session,
     location: str,
     consents: tuple[str, ...],
-    at_text: str | None,
+    at: datetime | None,
     as_json: bool,
 ) -> int:
     """Who can access the data of a customer at LOCATION, where, and on what condition?
@@ -353,7 +356,7 @@ def access(
     Support sub-processors may access data only with the customer's consent (--consent
     support); without it they are listed as withheld.
     """
-    at = parse_time(at_text)
+    at = at or _now()
     answer = session.policy.who_can_access(location, consents=consents, at=at)
     _show(
         as_json,
@@ -372,7 +375,7 @@ def datacenters(session: _Session, region: str | None, as_json: bool) -> int:
     catalog = session.policy.catalog
     chosen = catalog.data_centers
     if region is not None:
-        chosen = catalog.data_centers_in(_region(catalog, region))
+        chosen = catalog.data_centers_in(catalog.region(region).id)
     _show(
         as_json,
         lambda: _render.data_centers_data(catalog, chosen),
@@ -399,9 +402,9 @@ def subprocessors(session: _Session, as_json: bool) -> int:
 @_at_option
 @_json_option
 @click.pass_obj
-def regions(session: _Session, at_text: str | None, as_json: bool) -> int:
+def regions(session: _Session, at: datetime | None, as_json: bool) -> int:
     """List the regions with their data centers, and the rules that assign them."""
-    at = parse_time(at_text)
+    at = at or _now()
     policy = session.policy
     _show(
         as_json,
@@ -424,7 +427,16 @@ def regions(session: _Session, at_text: str | None, as_json: bool) -> int:
 @click.option(
     "--output", "-o", default="-", metavar="FILE", help="Where to write the rows. Default: stdout."
 )
+@click.option(
+    "--encoding",
+    default="utf-8-sig",
+    show_default=True,
+    help="The text encoding of FILE.csv (a byte order mark is skipped).",
+)
 @_at_option
+@click.option(
+    "--json", "as_json", is_flag=True, help="Write one JSON object per row instead of CSV."
+)
 @click.pass_obj
 def assign(  # noqa: PLR0913 - one parameter per option
     session: _Session,
@@ -432,91 +444,38 @@ def assign(  # noqa: PLR0913 - one parameter per option
     column: str,
     account_column: str | None,
     output: str,
-    at_text: str | None,
+    encoding: str,
+    at: datetime | None,
+    as_json: bool,
 ) -> int:
     """Place every row of FILE.csv: its columns, then region, primary, rule and error.
 
     FILE.csv has a header row; "-" reads standard input. A bad row (unknown location, empty
     cell, ...) gets its error in the error column and does not stop the run; if any row was
-    bad, the command ends with one line on stderr and exit code 2. Long files show a
-    progress bar when stderr is a terminal.
+    bad, the command ends with one line on stderr and exit code 2. The output is written
+    whole or not at all, and never over FILE.csv itself. Long files show a progress bar when
+    stderr is a terminal.
     """
-    at = parse_time(at_text)
-    policy = session.policy
-    source = _open_csv(file)
-    try:
-        sink = sys.stdout if output == "-" else _create(output)
-        try:
-            with _bulk_progress(file) as advance:
-                report = _bulk.assign_csv(
-                    policy,
-                    source,
-                    sink,
-                    column=column,
-                    account_column=account_column,
-                    at=at,
-                    advance=advance,
-                )
-        except _bulk.MissingColumn as error:
-            raise click.UsageError(str(error)) from None
-        finally:
-            if sink is not sys.stdout:
-                sink.close()
-    finally:
-        if source is not sys.stdin:
-            source.close()
+    report = _bulk.assign_file(
+        session.policy,
+        file,
+        output,
+        column=column,
+        account_column=account_column,
+        encoding=encoding,
+        at=at or _now(),
+        as_json=as_json,
+        inputs=[session.catalog] if session.catalog else [],
+    )
     if report.bad:
         line, first = report.examples[0]
-        noun = "row" if report.bad == 1 else "rows"
+        noun = "row" if report.rows == 1 else "rows"  # "1 of 2 rows", "1 of 1 row"
         message = (
             f"{report.bad:,} of {report.rows:,} {noun} could not be placed (see the error "
             f"column); the first, line {line}: {first}"
         )
         return _fail("BadRows", message)
     return EXIT_OK
-
-
-def _open_csv(file: str) -> TextIO:
-    if file == "-":
-        return sys.stdin
-    try:
-        return pathlib.Path(file).open(encoding="utf-8-sig", newline="")
-    except OSError as error:
-        message = f"cannot read {file!r}: {error.strerror}"
-        raise click.BadParameter(message, param_hint="'FILE.csv'") from None
-
-
-def _create(output: str) -> TextIO:
-    try:
-        return pathlib.Path(output).open("w", encoding="utf-8", newline="")
-    except OSError as error:
-        message = f"cannot write {output!r}: {error.strerror}"
-        raise click.BadParameter(message, param_hint="'--output'") from None
-
-
-@contextlib.contextmanager
-def _bulk_progress(file: str) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on stderr for a long file, when stderr is a terminal; else nothing."""
-    if file == "-" or not sys.stderr.isatty():
-        yield None
-        return
-    total = _count_lines(file) - 1
-    if total < _PROGRESS_FROM_ROWS:
-        yield None
-        return
-    from rich.progress import Progress  # noqa: PLC0415 - only long files on a terminal
-
-    with Progress(console=_render.error_console(), transient=True) as progress:
-        task = progress.add_task("Placing rows", total=total)
-        yield lambda done: progress.advance(task, done)
-
-
-_PROGRESS_FROM_ROWS: Final = 100_000
-
-
-def _count_lines(file: str) -> int:
-    with pathlib.Path(file).open("rb") as binary:
-        return sum(block.count(b"\n") for block in iter(lambda: binary.read(1 << 20), b""))
 
 
 @cli.group(
@@ -534,8 +493,9 @@ def catalog_group() -> None:
 def validate(path: str, as_json: bool) -> int:
     """Check the catalog FILE (TOML or JSON) and list every problem, one per line.
 
-    A valid file prints one summary line; an invalid one prints each problem on stdout, then
-    one line 'CatalogError: ...' on stderr, and exits 2.
+    Its shape, what refers to what, and what its rules leave uncovered are checked in one
+    pass. A valid file prints one summary line; an invalid one prints each problem on
+    stdout, then one line 'CatalogError: ...' on stderr, and exits 2.
     """
     try:
         checked = load_policy(path).catalog
@@ -544,8 +504,9 @@ def validate(path: str, as_json: bool) -> int:
             problems = [{"path": p.path, "message": p.message} for p in error.problems]
             _render.print_json({"valid": False, "file": path, "problems": problems})
         else:
-            sys.stdout.writelines(f"{problem}\n" for problem in error.problems)
-        raise
+            _render.print_lines(str(problem) for problem in error.problems)
+        noun = "problem" if len(error.problems) == 1 else "problems"
+        return _fail("CatalogError", f"{path}: {len(error.problems)} {noun}, listed above")
     counts = {
         "regions": len(checked.regions),
         "data_centers": len(checked.data_centers),
@@ -555,7 +516,7 @@ def validate(path: str, as_json: bool) -> int:
         _render.print_json({"valid": True, "file": path, "catalog": checked.id, **counts})
     else:
         summary = ", ".join(_count(count, name.replace("_", " ")) for name, count in counts.items())
-        sys.stdout.write(f"valid: {checked.id}, {summary}\n")
+        _render.print_lines([f"valid: {checked.id}, {summary}"])
     return EXIT_OK
 
 

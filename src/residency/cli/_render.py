@@ -1,15 +1,23 @@
 """Rendering for the command line: JSON-ready data for scripts, rich tables for people.
 
-Every answer is rendered twice from the same library values: ``*_data`` functions return plain
-JSON-ready data (``--json``), ``*_view`` functions return rich renderables. Text from catalogs
+Every answer is rendered twice from the same library values: ``*_data`` functions compose the
+values' own wire forms (``to_dict()``, :mod:`residency._wire`) with what the question was
+(``--json``), ``*_view`` functions return rich renderables. Text from catalogs
 and users is always wrapped in :class:`rich.text.Text`, never parsed as rich markup, so a
-bracket in a catalog cannot restyle or hide anything.
+bracket in a catalog cannot restyle or hide anything, and every control or format character
+in it is written as an escape (:func:`residency._text.escape`).
+
+Tables keep every id whole, at any width: id columns (and short values such as a kind) never
+wrap, prose columns fold into the width that is left, and where even that does not fit, each
+row becomes a block of ``label: value`` lines. Statements quoted from the source, which are
+long, are numbered notes below the table, each printed once.
 
 >>> from residency import default_policy
 >>> policy = default_policy()
->>> data = data_center_data(policy.catalog.data_center("websupport-eu"))
->>> data["provider"]["legal_name"], data["location"], data["serves"]
-('Websupport, s.r.o.', 'not stated in source', 'European customers')
+>>> data = data_centers_data(policy.catalog, [policy.catalog.data_center("websupport-eu")])
+>>> dc = data["data_centers"][0]
+>>> dc["provider"]["legal_name"], dc["location"], dc["serves"]
+('Websupport, s.r.o.', None, 'European customers')
 """
 
 from __future__ import annotations
@@ -19,24 +27,28 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, Final
 
+import attrs
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from residency._text import escape, json_escape
 from residency.access import NOT_NAMED, Side
 from residency.catalog import NOT_STATED, stated
 from residency.locations import country_name, subdivision_name
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
     from datetime import datetime
 
-    from rich.console import RenderableType
+    from rich.console import ConsoleOptions, RenderableType
 
     from residency.access import Access, Party
     from residency.agreements import Agreement
-    from residency.catalog import Catalog, DataCenter, Facility, Quote, SubProcessor
+    from residency.catalog import Catalog, DataCenter, Quote
     from residency.placement import Placement
     from residency.policy import Policy
     from residency.transfers import TransferDecision
@@ -47,10 +59,10 @@ __all__ = [
     "check_data",
     "check_view",
     "console",
-    "data_center_data",
     "data_centers_data",
     "data_centers_view",
     "print_json",
+    "print_lines",
     "print_view",
     "regions_data",
     "regions_view",
@@ -64,7 +76,18 @@ PIPE_WIDTH: Final = 4000
 """The width of output that goes to a pipe or file when ``COLUMNS`` is unset: wide enough that
 a table row or a reason stays on one line, for ``grep`` and for pasting into a reply."""
 
-_SIDES: Final = {Side.INSIDE: "inside", Side.OUTSIDE: "outside", Side.UNKNOWN: "may be outside"}
+_SIDES: Final = {
+    Side.INSIDE: "inside the region",
+    Side.OUTSIDE: "outside the region",
+    Side.UNKNOWN: "may be outside the region",
+}
+
+_GAP: Final = 2
+"""The blank columns between two columns of a table."""
+_PROSE_MIN: Final = 8
+"""The narrowest a prose column folds to before its table gives way to blocks of lines."""
+_LONG_WORD: Final = 25
+"""The longest word a prose column keeps whole (an RFC 3339 time); longer ones may fold."""
 
 
 # --- output -------------------------------------------------------------------------------------
@@ -94,8 +117,30 @@ def print_view(renderable: RenderableType) -> None:
 
 
 def print_json(data: Mapping[str, Any]) -> None:
-    """Print ``data`` as one indented JSON object; non-ASCII text is kept as it is."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    """Print ``data`` as one indented JSON object: UTF-8, control characters as escapes."""
+    sys.stdout.write(json_escape(json.dumps(data, ensure_ascii=False, indent=2)) + "\n")
+
+
+def print_lines(lines: Iterable[str]) -> None:
+    """Print plain lines for people, each on its own line, no control character passed."""
+    sys.stdout.writelines(escape(line) + "\n" for line in lines)
+
+
+# --- building blocks ----------------------------------------------------------------------------
+
+
+def _clean(value: object) -> str:
+    """Text from any source as it may be printed: one line, every control character escaped.
+
+    A line break or tab in a value is written as an escape too, so that no value can start a
+    line of its own that would pass for a row of a table.
+    """
+    return escape(str(value))
+
+
+def _text(value: object, style: str = "") -> Text:
+    """A line or cell of text from any source, with every control character escaped."""
+    return Text(_clean(value), style=style)
 
 
 def _sections(*parts: RenderableType) -> Group:
@@ -108,13 +153,9 @@ def _sections(*parts: RenderableType) -> Group:
     return Group(*spaced)
 
 
-def _text(value: object, style: str = "") -> Text:
-    return Text(str(value), style=style)
-
-
 def _pairs(rows: Iterable[tuple[str, str]]) -> Table:
-    """A borderless two-column block of labels and values."""
-    grid = Table.grid(padding=(0, 2))
+    """A borderless two-column block of labels and values; the values fold."""
+    grid = Table.grid(padding=(0, _GAP))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     for label, value in rows:
@@ -122,21 +163,144 @@ def _pairs(rows: Iterable[tuple[str, str]]) -> Table:
     return grid
 
 
-def _table(*headers: str, title: str = "") -> Table:
-    table = Table(
-        box=box.SIMPLE,
-        title=_text(title, "bold") if title else None,
-        title_justify="left",
-        header_style="bold",
-        show_edge=False,
-    )
-    for header in headers:
-        table.add_column(_text(header), overflow="fold")
-    return table
+@attrs.frozen
+class _Column:
+    """A column of a :class:`_Listing`."""
+
+    header: str
+    prose: bool = False
+    """Prose folds into the width the other columns leave; anything else (an id, a list of
+    ids one per line, a short value) never wraps and is never cut."""
+    head: bool = False
+    """Whether the value heads its row's block when the table does not fit."""
+    ids: bool = False
+    """Whether the cells are lists of ids, one per line: joined by commas where the joined
+    lists fit the width, else one id per line."""
 
 
-def _row(table: Table, *cells: object) -> None:
-    table.add_row(*(_text(cell) for cell in cells))
+class _Listing:
+    """Rows for people: a table whose id columns stay whole, its prose taking the rest.
+
+    The widths are set here, not left to rich: a column that never wraps gets its widest
+    cell, and the prose columns share what is left, the widest folding first but none below
+    its longest word (up to :data:`_LONG_WORD`). Lists of ids are joined by commas where that
+    fits, else one id per line. Where even that does not fit, each row becomes a block: its
+    head values on one line, then a ``header: value`` line for each other column.
+    """
+
+    def __init__(self, title: str, *columns: _Column, show_header: bool = True) -> None:
+        self.title = title
+        self.columns = columns
+        self.show_header = show_header
+        self.rows: list[tuple[str, ...]] = []
+
+    def add(self, *cells: object) -> None:
+        """Add a row, one cell per column; a list or tuple is a cell of several lines."""
+        self.rows.append(
+            tuple(
+                "\n".join(map(_clean, cell)) if isinstance(cell, list | tuple) else _clean(cell)
+                for cell in cells
+            )
+        )
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Any]:
+        yield _text(self.title, "bold")
+        joined = self._joined()
+        for rows in (joined, self.rows):
+            widths = self._widths(rows, options.max_width)
+            if widths is not None:
+                yield self._table(rows, widths)
+                return
+        yield from self._blocks(joined)
+
+    @property
+    def _padding(self) -> int:
+        """A column's right padding: with a header's blank divider after it, the gap."""
+        return _GAP - 1 if self.show_header else _GAP
+
+    def _joined(self) -> list[tuple[str, ...]]:
+        """The rows with their lists of ids on one line each."""
+        return [
+            tuple(
+                cell.replace("\n", ", ") if column.ids else cell
+                for column, cell in zip(self.columns, row, strict=True)
+            )
+            for row in self.rows
+        ]
+
+    def _widths(self, rows: list[tuple[str, ...]], width: int) -> list[int] | None:
+        """The width of each column for ``rows`` within ``width``; None if they cannot fit."""
+        widest: list[int] = []
+        floors: list[int] = []
+        for index, column in enumerate(self.columns):
+            cells = [row[index] for row in rows] + ([column.header] if self.show_header else [])
+            lines = [line for cell in cells for line in cell.split("\n")]
+            widest.append(max(map(cell_len, lines), default=0))
+            if column.prose:
+                word = max((cell_len(word) for line in lines for word in line.split()), default=0)
+                floors.append(min(widest[-1], max(_PROSE_MIN, min(word, _LONG_WORD))))
+            else:
+                floors.append(widest[-1])
+        # rich counts every column's right padding, the last one's too, which it does not
+        # print: that last column's text then gets the padding's width as well
+        dividers = len(self.columns) - 1 if self.show_header else 0
+        room = width - self._padding * len(self.columns) - dividers
+        if sum(floors) > room:
+            return None
+        # fold the widest prose columns first: every column is cut down to one level, the
+        # highest at which they fit, but none below its floor; what is left over widens some
+        prose = [column.prose for column in self.columns]
+
+        def at(level: int) -> list[int]:
+            return [
+                max(floor, min(most, level)) if wraps else most
+                for most, floor, wraps in zip(widest, floors, prose, strict=True)
+            ]
+
+        low, high = 0, max(widest, default=0)
+        while low < high:
+            middle = (low + high + 1) // 2
+            low, high = (middle, high) if sum(at(middle)) <= room else (low, middle - 1)
+        widths = at(low)
+        spare = room - sum(widths)
+        for index, most in enumerate(widest):
+            if spare and prose[index] and widths[index] == low < most:
+                widths[index] += 1
+                spare -= 1
+        return widths
+
+    def _table(self, rows: list[tuple[str, ...]], widths: list[int]) -> Table:
+        table = Table(
+            box=box.SIMPLE if self.show_header else None,
+            show_header=self.show_header,
+            header_style="bold",
+            show_edge=False,
+            pad_edge=False,
+            padding=(0, self._padding, 0, 0),
+        )
+        for column, width in zip(self.columns, widths, strict=True):
+            table.add_column(
+                Text(column.header), width=width, no_wrap=not column.prose, overflow="fold"
+            )
+        for row in rows:
+            table.add_row(*(Text(cell) for cell in row))
+        return table
+
+    def _blocks(self, rows: list[tuple[str, ...]]) -> Iterator[RenderableType]:
+        for number, row in enumerate(rows):
+            if number:
+                yield Text()
+            cells = list(zip(self.columns, row, strict=True))
+            yield Text("  ".join(cell for column, cell in cells if column.head), style="bold")
+            for column, cell in cells:
+                if column.head or not cell:
+                    continue
+                label = f"{column.header}:" if self.show_header and column.header else ""
+                if "\n" in cell and label:
+                    yield Padding(Text(label), (0, 0, 0, 2))
+                    yield Padding(Text(cell), (0, 0, 0, 4))
+                else:
+                    yield Padding(Text(f"{label} {cell}".lstrip()), (0, 0, 0, 2))
 
 
 def _named(identifier: str, name: str) -> str:
@@ -156,12 +320,15 @@ def _time(value: datetime | None, missing: str = "") -> str:
 
 
 def _notes(title: str, notes: Mapping[str, list[str]]) -> RenderableType:
-    """Numbered quotes, each printed once: ``[1] text`` then its original words."""
-    lines = [_text(title, "bold")]
+    """Numbered statements, each printed once: ``[1] text``, then the source's own words."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
     for number, (text, originals) in enumerate(notes.items(), start=1):
-        lines.append(Text(f"[{number}] {text}"))
-        lines.extend(Text(f"    {original}", style="italic") for original in originals if original)
-    return Group(*lines)
+        grid.add_row(Text(f"[{number}]"), _text(text))
+        for original in originals:
+            grid.add_row(Text(), _text(original, "italic"))
+    return Group(_text(title, "bold"), grid)
 
 
 class _Footnotes:
@@ -188,103 +355,32 @@ def _quote(quote: Quote) -> tuple[str, str]:
     return quote.text or NOT_STATED, _original(quote.as_written, quote.ref)
 
 
-# --- catalog values -----------------------------------------------------------------------------
-
-
-def _facility_data(facility: Facility | None) -> dict[str, Any] | None:
-    if facility is None:
-        return None
-    return {
-        "id": facility.id,
-        "text": facility.text,
-        "as_written": facility.as_written,
-        "standards": list(facility.standards),
-        "power": stated(facility.power),
-        "backup": list(facility.backup),
-    }
-
-
-def data_center_data(dc: DataCenter) -> dict[str, Any]:
-    """Return a data center as JSON-ready data; what the source leaves unsaid reads NOT_STATED.
-
-    Codes the source does not state (``country``, the provider's ``jurisdiction``) are null.
-    """
-    return {
-        "id": dc.id,
-        "region": dc.region,
-        "provider": {
-            "id": dc.provider.id,
-            "legal_name": dc.provider.legal_name,
-            "jurisdiction": dc.provider.jurisdiction or None,
-        },
-        "location": stated(dc.location),
-        "serves": stated(dc.serves),
-        "country": dc.country or None,
-        "city": stated(dc.city),
-        "as_written": dc.as_written,
-        "facility": _facility_data(dc.facility),
-        "certifications": sorted(dc.certifications),
-        "weight": dc.weight,
-        "ref": dc.ref,
-    }
-
-
-def _subprocessor_data(sub: SubProcessor) -> dict[str, Any]:
-    return {
-        "id": sub.id,
-        "name": sub.name or NOT_NAMED,
-        "named": bool(sub.name),
-        "kind": sub.kind,
-        "role": sub.role,
-        "as_written": sub.as_written,
-        "group_company": sub.group_company,
-        "place": country_name(sub.country) if sub.country else NOT_STATED,
-        "country": sub.country or None,
-        "consent_required": sub.consent_required,
-        "condition": {
-            "text": stated(sub.condition),
-            "as_written": stated(sub.condition_as_written),
-            "ref": sub.ref,
-        },
-    }
-
-
 # --- where --------------------------------------------------------------------------------------
 
 
 def where_data(
     placement: Placement, catalog: Catalog, *, query: str, account: str | None, at: datetime
 ) -> dict[str, Any]:
-    """Return the answer of ``residency where`` as JSON-ready data.
+    """Return the answer of ``residency where`` as JSON-ready data: the placement's wire form.
 
-    ``primary`` is the first data center, as ``Placement.primary`` is: the account's own
-    without ``--account`` given, the first in catalog order.
+    ``primary`` is the first data center, as ``Placement.primary`` is: the account's own, or
+    without ``--account`` the first in catalog order.
     """
-    location = placement.location
-    subdivision = location.subdivision
     return {
         "input": query,
-        "country": location.country,
-        "country_name": country_name(location.country),
-        "subdivision": subdivision,
-        "subdivision_name": subdivision_name(subdivision) if subdivision else None,
-        "region": placement.region,
+        **placement.to_dict(),
         "region_name": catalog.region(placement.region).name,
-        "rule": placement.rule.id,
-        "rule_title": placement.rule.title,
-        "data_centers": [dc.id for dc in placement.data_centers],
-        "primary": placement.primary.id,
+        "rule_title": placement.rule.title or None,
         "account": account,
         "at": at.isoformat(),
-        "catalog": placement.catalog,
-        "data_center_details": [data_center_data(dc) for dc in placement.data_centers],
+        "data_center_details": [dc.to_dict() for dc in placement.data_centers],
     }
 
 
 def where_view(
     placement: Placement, catalog: Catalog, *, query: str, account: str | None, at: datetime
 ) -> RenderableType:
-    """Return the answer of ``residency where`` for people."""
+    """Return the answer of ``residency where`` for people; the account id is shown once."""
     location = placement.location
     region = catalog.region(placement.region)
     rows = [("Country", _country(location.country))]
@@ -306,17 +402,17 @@ def where_view(
             ("Account", account),
             ("Primary", f"{primary.id} ({primary.provider.legal_name})"),
         ]
-        order = f"in the order of account {account}"
+        order = "in the account's order"
     rows += [("At", at.isoformat()), ("Catalog", placement.catalog)]
-    table = _table(
-        "#",
-        "Data center",
-        "Provider",
-        "Location (as the source states it)",
-        title=f"Data centers of region {region.id}, {order}",
+    table = _Listing(
+        f"Data centers of region {region.id}, {order}",
+        _Column("#", head=True),
+        _Column("Data center", head=True),
+        _Column("Provider", prose=True),
+        _Column("Location (as the source states it)", prose=True),
     )
     for position, dc in enumerate(placement.data_centers, start=1):
-        _row(table, position, dc.id, dc.provider.legal_name, stated(dc.location))
+        table.add(position, dc.id, dc.provider.legal_name, stated(dc.location))
     headline = _text(f"{query}: region {region.id} ({region.name})", "bold")
     return _sections(Group(headline, _pairs(rows)), table)
 
@@ -324,41 +420,20 @@ def where_view(
 # --- check --------------------------------------------------------------------------------------
 
 
-def _agreement_data(agreement: Agreement, at: datetime) -> dict[str, Any]:
-    return {**agreement.to_dict(), "not_in_force": agreement.why_not_in_force(at) or None}
-
-
 def check_data(decision: TransferDecision, *, query: str) -> dict[str, Any]:
-    """Return the answer of ``residency check`` as JSON-ready data.
-
-    ``agreement`` is the agreement that allows the move, in the field names of agreements files,
-    or null; ``lapsed`` lists those that would cover it but are not in force, and why.
-    """
-    location = decision.location
-    return {
-        "input": query,
-        "allowed": decision.allowed,
-        "basis": decision.basis.value,
-        "reason": decision.reason,
-        "source": decision.source.id,
-        "source_region": decision.source.region,
-        "target": decision.target.id,
-        "target_region": decision.target.region,
-        "country": location.country,
-        "subdivision": location.subdivision,
-        "region": decision.region,
-        "rule": decision.rule.id,
-        "account": decision.account_id,
-        "agreement": decision.agreement.to_dict() if decision.agreement else None,
-        "lapsed": [_agreement_data(agreement, decision.at) for agreement in decision.lapsed],
-        "misplaced": decision.misplaced,
-        "at": decision.at.isoformat(),
-        "catalog": decision.catalog,
-    }
+    """Return the answer of ``residency check`` as JSON-ready data: the decision's wire form."""
+    return {"input": query, **decision.to_dict()}
 
 
-def _window(agreement: Agreement) -> str:
-    return f"{agreement.valid_from.isoformat()} to {_time(agreement.valid_until, 'no end')}"
+def _terms(agreement: Agreement, at: datetime) -> list[str]:
+    """An agreement's status at ``at``, then its basis and reference, then its window."""
+    why = agreement.why_not_in_force(at)
+    status = f"not in force: {why}" if why else "in force: allows the move"
+    reference = f"reference {agreement.reference or NOT_STATED}"
+    window = f"from {agreement.valid_from.isoformat()} to {_time(agreement.valid_until, 'no end')}"
+    if agreement.revoked_at is not None:
+        window += f", revoked at {agreement.revoked_at.isoformat()}"
+    return [status, f"{agreement.basis.value}, {reference}", window]
 
 
 def check_view(decision: TransferDecision, *, agreements: str | None, count: int) -> RenderableType:
@@ -386,30 +461,16 @@ def check_view(decision: TransferDecision, *, agreements: str | None, count: int
         noun = "agreement" if count == 1 else "agreements"
         rows.append(("Agreements", f"{agreements} ({count} {noun})"))
     rows += [("At", decision.at.isoformat()), ("Catalog", decision.catalog)]
-    parts: list[RenderableType] = [Group(verdict, _pairs(rows)), Text(decision.reason)]
+    parts: list[RenderableType] = [Group(verdict, _pairs(rows)), _text(decision.reason)]
     shown = ([decision.agreement] if decision.agreement else []) + list(decision.lapsed)
     if shown:
-        table = _table(
-            "Agreement",
-            "Basis",
-            "Reference",
-            "Window",
-            "Revoked",
-            "Status",
-            title="Agreements that cover the move",
+        table = _Listing(
+            "Agreements that cover the move",
+            _Column("Agreement", head=True),
+            _Column("Status, basis and reference, window", prose=True),
         )
         for agreement in shown:
-            why = agreement.why_not_in_force(decision.at)
-            status = f"not in force: {why}" if why else "in force: allows the move"
-            _row(
-                table,
-                agreement.id,
-                agreement.basis.value,
-                agreement.reference or NOT_STATED,
-                _window(agreement),
-                _time(agreement.revoked_at, "no"),
-                status,
-            )
+            table.add(agreement.id, _terms(agreement, decision.at))
         parts.append(table)
     return _sections(*parts)
 
@@ -422,10 +483,12 @@ def access_data(access: Access, *, at: datetime) -> dict[str, Any]:
     return {**access.to_dict(), "at": at.isoformat()}
 
 
-def _consent(party: Party) -> str:
+def _condition(party: Party, footnotes: _Footnotes) -> str:
+    """The party's condition as a note number, and whether its consent is given if needed."""
+    mark = footnotes.mark(*_quote(party.condition))
     if not party.consent_required:
-        return "not needed"
-    return "given" if party.consent_granted else "not given"
+        return mark
+    return f"{mark} consent given" if party.consent_granted else f"{mark} consent not given"
 
 
 def access_view(access: Access, *, at: datetime) -> RenderableType:
@@ -449,20 +512,17 @@ def access_view(access: Access, *, at: datetime) -> RenderableType:
     if access.withheld:
         groups.append(("Only with the customer's consent, which is not given", access.withheld))
     for title, parties in groups:
-        table = _table("Kind", "Party", "Name", "Where", "Region", "Consent", "Condition")
-        table.title = _text(title, "bold")
+        table = _Listing(
+            title,
+            _Column("Party", head=True),
+            _Column("Kind"),
+            _Column("Name", prose=True),
+            _Column("Where", prose=True),
+            _Column("Condition", prose=True),
+        )
         for party in parties:
-            note = footnotes.mark(*_quote(party.condition))
-            _row(
-                table,
-                party.kind,
-                party.id,
-                party.name,
-                party.place,
-                _SIDES[party.outside_region],
-                _consent(party),
-                note,
-            )
+            where = f"{party.place} ({_SIDES[party.outside_region]})"
+            table.add(party.id, party.kind, party.name, where, _condition(party, footnotes))
         parts.append(table)
     parts.append(_notes("Conditions, as the source states them", footnotes.notes))
     return _sections(*parts)
@@ -473,31 +533,27 @@ def access_view(access: Access, *, at: datetime) -> RenderableType:
 
 def data_centers_data(catalog: Catalog, data_centers: Sequence[DataCenter]) -> dict[str, Any]:
     """Return ``residency datacenters`` as JSON-ready data."""
-    return {
-        "catalog": catalog.id,
-        "data_centers": [data_center_data(dc) for dc in data_centers],
-    }
+    return {"catalog": catalog.id, "data_centers": [dc.to_dict() for dc in data_centers]}
 
 
 def data_centers_view(catalog: Catalog, data_centers: Sequence[DataCenter]) -> RenderableType:
     """Return ``residency datacenters`` for people, each facility statement quoted once."""
     footnotes = _Footnotes()
-    table = _table(
-        "Data center",
-        "Region",
-        "Provider",
-        "Location (as the source states it)",
-        "Serves",
-        "Facility",
-        title=f"Data centers of catalog {catalog.id}",
+    table = _Listing(
+        f"Data centers of catalog {catalog.id}",
+        _Column("Data center", head=True),
+        _Column("Region"),
+        _Column("Provider", prose=True),
+        _Column("Location", prose=True),
+        _Column("Serves", prose=True),
+        _Column("Facility"),
     )
     for dc in data_centers:
         facility = NOT_STATED
         if dc.facility is not None:
-            mark = footnotes.mark(dc.facility.text, _original(dc.facility.as_written))
-            facility = f"{mark} {dc.facility.id}"
-        _row(
-            table,
+            statement = f"{dc.facility.id}: {dc.facility.text}"
+            facility = footnotes.mark(statement, _original(dc.facility.as_written))
+        table.add(
             dc.id,
             dc.region,
             dc.provider.legal_name,
@@ -515,40 +571,42 @@ def subprocessors_data(catalog: Catalog) -> dict[str, Any]:
     """Return ``residency subprocessors`` as JSON-ready data."""
     return {
         "catalog": catalog.id,
-        "subprocessors": [_subprocessor_data(sub) for sub in catalog.subprocessors],
+        "subprocessors": [sub.to_dict() for sub in catalog.subprocessors],
     }
 
 
 def subprocessors_view(catalog: Catalog) -> RenderableType:
-    """Return ``residency subprocessors`` for people, each condition quoted once."""
+    """Return ``residency subprocessors`` for people: a table, then roles and conditions.
+
+    The table names each sub-processor, its kind and whether it needs consent; its role,
+    where it sits and whether it is a group company follow, then each condition quoted once.
+    """
     if not catalog.subprocessors:
-        return Text(f"Catalog {catalog.id} lists no sub-processors besides its data centers.")
+        return _text(f"Catalog {catalog.id} lists no sub-processors besides its data centers.")
     footnotes = _Footnotes()
-    table = _table(
-        "Sub-processor",
-        "Name",
-        "Kind",
-        "Role",
-        "Where",
-        "Group company",
-        "Consent",
-        "Condition",
-        title=f"Sub-processors of catalog {catalog.id} (besides the hosting data centers)",
+    table = _Listing(
+        f"Sub-processors of catalog {catalog.id}, besides its data centers",
+        _Column("Sub-processor", head=True),
+        _Column("Kind"),
+        _Column("Name", prose=True),
+        _Column("Consent"),
+        _Column("Condition"),
     )
+    roles = _Listing("Roles", _Column("", head=True), _Column("", prose=True), show_header=False)
     for sub in catalog.subprocessors:
         mark = footnotes.mark(sub.condition, _original(sub.condition_as_written, sub.ref))
-        _row(
-            table,
+        table.add(
             sub.id,
-            sub.name or NOT_NAMED,
             sub.kind,
-            stated(sub.role),
-            country_name(sub.country) if sub.country else NOT_STATED,
-            "yes" if sub.group_company else "no",
+            sub.name or NOT_NAMED,
             "required" if sub.consent_required else "not needed",
             mark,
         )
-    return _sections(table, _notes("Conditions, as the source states them", footnotes.notes))
+        where = country_name(sub.country) if sub.country else NOT_STATED
+        company = "a group company" if sub.group_company else "not a group company"
+        roles.add(sub.id, [stated(sub.role), f"Where: {where}; {company}."])
+    conditions = _notes("Conditions, as the source states them", footnotes.notes)
+    return _sections(table, roles, conditions)
 
 
 def regions_data(policy: Policy, *, at: datetime) -> dict[str, Any]:
@@ -560,26 +618,21 @@ def regions_data(policy: Policy, *, at: datetime) -> dict[str, Any]:
         "at": at.isoformat(),
         "regions": [
             {
-                "id": region.id,
-                "name": region.name,
-                "as_written": region.as_written,
+                **region.to_dict(),
                 "data_centers": [dc.id for dc in catalog.data_centers_in(region.id)],
                 "rules": [rule.id for rule in catalog.rules if rule.region == region.id],
             }
             for region in catalog.regions
         ],
         "rules": [
-            {
-                "id": rule.id,
-                "region": rule.region,
-                "title": rule.title,
-                "groups": list(rule.groups),
-                "countries": by_rule.get(rule.id, []),
-            }
-            for rule in catalog.rules
+            {**rule.to_dict(), "countries": by_rule.get(rule.id, [])} for rule in catalog.rules
         ],
         "unassigned": [
-            {"country": entry.country, "name": country_name(entry.country), "reason": entry.reason}
+            {
+                "country": entry.country,
+                "country_name": country_name(entry.country),
+                "reason": entry.reason or None,
+            }
             for entry in catalog.unassigned
         ],
     }
@@ -587,7 +640,7 @@ def regions_data(policy: Policy, *, at: datetime) -> dict[str, Any]:
 
 def _countries_by_rule(policy: Policy, at: datetime) -> dict[str, list[str]]:
     by_rule: dict[str, list[str]] = {}
-    for country, rule in sorted(policy.assignment.segment_at(at).rules.items()):
+    for country, rule in sorted(policy.rules_at(at).items()):
         by_rule.setdefault(rule.id, []).append(country)
     return by_rule
 
@@ -596,35 +649,32 @@ def regions_view(policy: Policy, *, at: datetime) -> RenderableType:
     """Return ``residency regions`` for people: regions, then the rules that assign them."""
     catalog = policy.catalog
     by_rule = _countries_by_rule(policy, at)
-    regions = _table(
-        "Region",
-        "Name",
-        "As written",
-        "Data centers",
-        "Assigned by rules",
-        title=f"Regions of catalog {catalog.id}",
+    regions = _Listing(
+        f"Regions of catalog {catalog.id}",
+        _Column("Region", head=True),
+        _Column("Name", prose=True),
+        _Column("As written", prose=True),
+        _Column("Data centers", ids=True),
     )
     for region in catalog.regions:
-        _row(
-            regions,
+        regions.add(
             region.id,
             region.name,
             region.as_written or NOT_STATED,
-            ", ".join(dc.id for dc in catalog.data_centers_in(region.id)),
-            ", ".join(rule.id for rule in catalog.rules if rule.region == region.id),
+            [dc.id for dc in catalog.data_centers_in(region.id)],
         )
-    rules = _table(
-        "#",
-        "Rule",
-        "Region",
-        "Title",
-        "Countries",
-        title=f"Rules, first match wins (countries at {at.isoformat()})",
+    rules = _Listing(
+        f"Rules, first match wins (countries at {at.isoformat()})",
+        _Column("#", head=True),
+        _Column("Rule", head=True),
+        _Column("Region"),
+        _Column("Title", prose=True),
+        _Column("Countries"),
     )
     for position, rule in enumerate(catalog.rules, start=1):
-        _row(rules, position, rule.id, rule.region, rule.title, len(by_rule.get(rule.id, ())))
+        rules.add(position, rule.id, rule.region, rule.title, len(by_rule.get(rule.id, ())))
     unassigned = [
-        Text(f"Unassigned: {_country(entry.country)}: {stated(entry.reason)}")
+        _text(f"Unassigned: {_country(entry.country)}: {stated(entry.reason)}")
         for entry in catalog.unassigned
     ]
     return _sections(regions, rules, *([Group(*unassigned)] if unassigned else []))
