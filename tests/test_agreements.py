@@ -182,6 +182,20 @@ revoked_at = 2026-06-01T00:00:00Z
 """
 
 
+def test_policy_loads_and_checks_a_file_in_one_step(tmp_path: Path) -> None:
+    """Policy.load_agreements reads a file, checks its destinations and names it in errors."""
+    path = tmp_path / "agreements.toml"
+    path.write_text(TOML, encoding="utf-8")
+    index = default_policy().load_agreements(path)
+    assert index.checked_against is not None
+    assert [a.id for a in index] == ["agr-1", "agr-2"]
+    path.write_text(TOML.replace('"linode-sg"', '"linode-moon"'), encoding="utf-8")
+    with pytest.raises(InvalidAgreement) as caught:
+        default_policy().load_agreements(path)
+    assert caught.value.source == str(path)
+    assert str(caught.value).startswith(f"{path}: agr-1.destinations: 'linode-moon' is neither")
+
+
 def test_toml_and_json_files_agree(tmp_path: Path) -> None:
     """The same agreements read from TOML and from JSON are equal, with every field."""
     toml_path = tmp_path / "agreements.toml"

@@ -33,6 +33,7 @@ EXPORTED = [
     "LegalBasis",
     "Location",
     "LocationError",
+    "MissingColumn",
     "Mode",
     "NoEligibleDataCenter",
     "NotARegularFile",
@@ -102,6 +103,7 @@ def test_version_is_read_from_metadata() -> None:
         (errors.FileTooLarge, (errors.FileError, OSError)),
         (errors.InvalidConstraint, (errors.ResidencyError, LookupError)),
         (errors.TransferDenied, (errors.ResidencyError, PermissionError)),
+        (errors.MissingColumn, (errors.ResidencyError, LookupError)),
     ],
     ids=lambda value: value.__name__ if isinstance(value, type) else "",
 )
@@ -116,6 +118,21 @@ def test_exception_tree_is_drawn_in_the_module_docstring() -> None:
     for name in errors.__all__:
         if name != "Problem":
             assert name in doc
+
+
+def test_missing_column_names_the_columns_there_are_up_to_twenty() -> None:
+    """A MissingColumn lists the table's columns, the first twenty of a wide one, and counts."""
+    error = errors.MissingColumn("country", columns=[f"c{n}" for n in range(25)], option="--column")
+    assert (error.column, len(error.columns)) == ("country", 25)
+    assert str(error) == (
+        "the table has no column 'country' (its columns: "
+        + ", ".join(f"'c{n}'" for n in range(20))
+        + " and 5 more); name it with --column"
+    )
+    assert (
+        str(errors.MissingColumn("x", columns=[]))
+        == "the table has no column 'x' (its columns: none)"
+    )
 
 
 def test_catalog_error_lists_every_problem() -> None:

@@ -704,6 +704,31 @@ def test_custom_catalog_answers_every_command() -> None:
     assert "outside ROW" in check.stdout
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--catalog", "{catalog}", "where", "AT", "--json"],
+        ["--catalog={catalog}", "where", "AT", "--json"],
+        ["where", "AT", "--catalog", "{catalog}", "--json"],
+        ["where", "--catalog={catalog}", "AT", "--json"],
+        ["--catalog", "{catalog}", "where", "AT", "--catalog", "{catalog}", "--json"],
+    ],
+    ids=["before", "before-equals", "after", "after-equals", "both-agreeing"],
+)
+def test_catalog_is_taken_before_or_after_the_command(args: list[str]) -> None:
+    """--catalog works on either side of the command; given on both, the same file."""
+    data = as_json(run(*(arg.format(catalog=EXAMPLE_CATALOG) for arg in args)))
+    assert data["catalog"] == "example-2026-01"
+
+
+def test_catalog_given_twice_differently_is_refused() -> None:
+    """Two different catalogs for one answer is a usage error, not a silent choice."""
+    result = run("--catalog", EXAMPLE_CATALOG, "where", "AT", "--catalog", "other.toml")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("UsageError: Invalid value for '--catalog': given twice")
+    assert result.stdout == ""
+
+
 def test_custom_catalog_without_statements_says_so() -> None:
     """A catalog that states no conditions and lists no sub-processors says so, never invents."""
     access = run("--catalog", EXAMPLE_CATALOG, "access", "AT")

@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING
 import pytest
 from click.testing import CliRunner
 
-from residency import Policy, default_policy
+from residency import Policy, _bulk, default_policy
 from residency._text import escape, json_escape
-from residency.cli import _bulk
+from residency.cli import _bulk as _cli_bulk
 from residency.cli._app import cli
 
 if TYPE_CHECKING:
@@ -611,7 +611,7 @@ def test_assign_escapes_cells_only_for_a_terminal(monkeypatch: pytest.MonkeyPatc
         stdin = io.TextIOWrapper(io.BytesIO(f"country,note\nDE,{cell}\n".encode()))
         monkeypatch.setattr(sys, "stdout", sink)
         monkeypatch.setattr(sys, "stdin", stdin)
-        report = _bulk.assign_file(
+        report = _cli_bulk.assign_file(
             default_policy(),
             "-",
             "-",

@@ -218,8 +218,6 @@ class AgreementIndex:
             by_account.setdefault(agreement.account_id, []).append(agreement)
         if problems:
             raise InvalidAgreement(problems)
-        # Per account: its agreements in order, and the same by destination, so that a check
-        # looks only at the agreements that name the place in question.
         # Two maps: an account's agreements in order, and the same by destination as rows
         # that carry the window beside the agreement, so that a check reaches few objects.
         self._by_account: dict[str, tuple[Agreement, ...]] = {}

@@ -24,6 +24,7 @@ ends in one of these, with fields that say why, never in a silent default::
     │   ├── NotARegularFile                    missing, a FIFO, a device, a directory; .path
     │   └── FileTooLarge                       larger than residency reads for its purpose
     ├── InvalidConstraint (LookupError)        a constraint naming no provider or certification
+    ├── MissingColumn (LookupError)            a table without the column asked for; .column
     └── TransferDenied (PermissionError)       enforce_transfer refused a move; .decision
 
 Catch ``ResidencyError`` for all of them, or the builtin a caller already handles:
@@ -43,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from residency._text import path as shown_path
-from residency._text import shown
+from residency._text import quoted, shown
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -60,6 +61,7 @@ __all__ = [
     "InvalidLocation",
     "InvalidTime",
     "LocationError",
+    "MissingColumn",
     "NoEligibleDataCenter",
     "NotARegularFile",
     "Problem",
@@ -361,6 +363,23 @@ class InvalidConstraint(ResidencyError, LookupError):
         """The names the catalog does not hold, by constraint field (``providers``, ...)."""
         self.catalog = catalog
         """The id of the catalog that was asked."""
+
+
+class MissingColumn(ResidencyError, LookupError):
+    """A table (a CSV file, a frame) without the column asked for."""
+
+    def __init__(
+        self, column: str, *, columns: Iterable[str], option: str | None = None, what: str = "table"
+    ) -> None:
+        self.column = column
+        """The column asked for."""
+        self.columns: tuple[str, ...] = tuple(columns)
+        """The columns the table has, in order."""
+        listed = ", ".join(quoted(name) for name in self.columns[:20]) or "none"
+        more = f" and {len(self.columns) - 20:,} more" if len(self.columns) > 20 else ""
+        hint = f"; name it with {option}" if option else ""
+        message = f"the {what} has no column {quoted(column)} (its columns: {listed}{more}){hint}"
+        super().__init__(message)
 
 
 class TransferDenied(ResidencyError, PermissionError):

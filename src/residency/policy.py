@@ -491,8 +491,12 @@ class Policy:
             raise TransferDenied(decision)
         return decision
 
-    def check_agreements(self, agreements: Iterable[Agreement]) -> AgreementIndex:
+    def check_agreements(
+        self, agreements: Iterable[Agreement], *, source: str | None = None
+    ) -> AgreementIndex:
         """Index ``agreements`` after checking that each destination is known to the catalog.
+
+        ``source`` names the file or store they came from, for the error.
 
         Raises:
             InvalidAgreement: listing every unknown destination and duplicate id.
@@ -510,9 +514,24 @@ class Policy:
             for destination in sorted(agreement.destinations - self._destinations)
         ]
         if problems:
-            raise InvalidAgreement(problems)
+            raise InvalidAgreement(problems, source=source)
         index.checked_against = self._destinations  # check_transfer need not check them again
         return index
+
+    def load_agreements(self, path: str | os.PathLike[str]) -> AgreementIndex:
+        """Read the agreements of a file or store and check them against the catalog.
+
+        ``path`` is read by :func:`~residency.load_agreements`, then checked as
+        :meth:`check_agreements` checks, so that every error names it.
+
+        Raises:
+            FileError, StoreError: ``path`` cannot be read.
+            InvalidAgreement: an agreement is invalid, or names a destination the catalog does
+                not hold; the error names ``path``.
+        """
+        from residency.agreements import load_agreements  # noqa: PLC0415 - a cheap, lazy import
+
+        return self.check_agreements(load_agreements(path), source=os.fspath(path))
 
     def clear_caches(self) -> None:
         """Forget every remembered answer; the next questions are answered afresh."""

@@ -34,16 +34,16 @@ import click
 
 from residency._text import one_line
 from residency._time import parse_instant
-from residency.agreements import load_agreements
 from residency.catalog import catalog_json_schema
 from residency.cli import _bulk, _render
-from residency.errors import CatalogError, InvalidAgreement, ResidencyError
+from residency.errors import CatalogError, ResidencyError
 from residency.policy import default_policy, load_policy
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from residency.agreements import Agreement
+    from rich.console import RenderableType
+
     from residency.policy import Policy
 
 __all__ = [
@@ -105,11 +105,8 @@ class ResidencyGroup(click.Group):
         Errors residency raises on purpose and click's usage errors are bad input (exit 2);
         anything else is a bug (exit 3). Either way stderr gets one line and no traceback.
         """
-        words = list(sys.argv[1:] if args is None else args)
         try:
-            result = super().main(
-                _catalog_first(words), prog_name, complete_var, standalone_mode=False, **extra
-            )
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = EXIT_OK if result is None else int(result)
         except ResidencyError as error:
             code = _fail(type(error).__name__, _message(error))
@@ -139,31 +136,6 @@ class ResidencyGroup(click.Group):
 
 class _Interrupted(Exception):
     """Ctrl-C while a command ran, on its way to exit code 130."""
-
-
-def _catalog_first(words: list[str]) -> list[str]:
-    """Move ``--catalog FILE`` to the front wherever it stands, before any ``--``.
-
-    >>> _catalog_first(["where", "DE", "--catalog", "ours.toml", "--json"])
-    ['--catalog', 'ours.toml', 'where', 'DE', '--json']
-    >>> _catalog_first(["where", "--catalog=ours.toml", "DE"])
-    ['--catalog=ours.toml', 'where', 'DE']
-    """
-    front: list[str] = []
-    rest: list[str] = []
-    index = 0
-    while index < len(words):
-        word = words[index]
-        if word == "--":
-            rest.extend(words[index:])
-            break
-        if word == "--catalog" and index + 1 < len(words):
-            front += words[index : index + 2]
-            index += 2
-            continue
-        (front if word.startswith("--catalog=") else rest).append(word)
-        index += 1
-    return front + rest
 
 
 class _Session:
@@ -214,13 +186,38 @@ _at_option = click.option(
     "Default: now.",
 )
 _account_option = click.option("--account", metavar="ID", help="The customer's account id.")
+_CATALOG_HELP: Final = "A catalog file (TOML or JSON) to answer from. Default: the bundled catalog."
 
 
-def _show(as_json: bool, data: Callable[[], dict[str, Any]], view: Callable[[], Any]) -> None:
+def _set_catalog(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Take ``--catalog`` after the command as before it; given both ways, it must agree."""
+    session = ctx.find_object(_Session)
+    if value is None or session is None:
+        return
+    if session.catalog not in (None, value):
+        message = f"given twice, as {session.catalog} and as {value}"
+        raise click.BadParameter(message, ctx=ctx, param=param)
+    session.catalog = value
+
+
+_catalog_option = click.option(
+    "--catalog", metavar="FILE", expose_value=False, callback=_set_catalog, help=_CATALOG_HELP
+)
+
+
+def _show(
+    as_json: bool,
+    answer: tuple[Callable[..., dict[str, Any]], Callable[..., RenderableType]],
+    *args: object,
+    **kwargs: object,
+) -> int:
+    """Print an answer: ``answer`` is its pair of renderers, data then view, for ``args``."""
+    data, view = answer
     if as_json:
-        _render.print_json(data())
+        _render.print_json(data(*args, **kwargs))
     else:
-        _render.print_view(view())
+        _render.print_view(view(*args, **kwargs))
+    return EXIT_OK
 
 
 _HELP: Final = """Answer support questions: where a customer's data lives, whether it may move,
@@ -240,11 +237,7 @@ Exit codes:
 
 
 @click.group("residency", cls=ResidencyGroup, help=_HELP, no_args_is_help=False)
-@click.option(
-    "--catalog",
-    metavar="FILE",
-    help="A catalog file (TOML or JSON) to answer from. Default: the bundled catalog.",
-)
+@click.option("--catalog", metavar="FILE", help=_CATALOG_HELP)
 @click.version_option(package_name="residency", prog_name="residency")
 @click.pass_context
 def cli(ctx: click.Context, catalog: str | None) -> None:
@@ -257,6 +250,7 @@ def cli(ctx: click.Context, catalog: str | None) -> None:
 @_account_option
 @_at_option
 @_json_option
+@_catalog_option
 @click.pass_obj
 def where(
     session: _Session, location: str, account: str | None, at: datetime | None, as_json: bool
@@ -269,15 +263,10 @@ def where(
     primary.
     """
     at = at or _now()
-    policy = session.policy
-    placement = policy.assign(location, account_id=account, at=at)
-    catalog = policy.catalog
-    _show(
-        as_json,
-        lambda: _render.where_data(placement, catalog, query=location, account=account, at=at),
-        lambda: _render.where_view(placement, catalog, query=location, account=account, at=at),
-    )
-    return EXIT_OK
+    placement = session.policy.assign(location, account_id=account, at=at)
+    answer = (_render.where_data, _render.where_view)
+    context = {"query": location, "account": account, "at": at}
+    return _show(as_json, answer, placement, session.policy.catalog, **context)
 
 
 @cli.command(short_help="May a customer's data move from one data center to another?")
@@ -293,6 +282,7 @@ def where(
 )
 @_at_option
 @_json_option
+@_catalog_option
 @click.pass_obj
 def check(  # noqa: PLR0913 - one parameter per option
     session: _Session,
@@ -311,24 +301,15 @@ def check(  # noqa: PLR0913 - one parameter per option
     """
     at = at or _now()
     policy = session.policy
-    agreements: tuple[Agreement, ...] = ()
-    if agreements_path is not None:
-        loaded = load_agreements(agreements_path)
-        try:
-            agreements = tuple(policy.check_agreements(loaded))
-        except InvalidAgreement as error:  # an unknown destination: name the file it is in
-            source = error.source or agreements_path
-            raise InvalidAgreement(
-                error.problems, agreement=error.agreement, source=source
-            ) from None
+    agreements = policy.load_agreements(agreements_path) if agreements_path else ()
     decision = policy.check_transfer(
         location, source, target, account_id=account, agreements=agreements, at=at
     )
-    _show(
-        as_json,
-        lambda: _render.check_data(decision, query=location),
-        lambda: _render.check_view(decision, agreements=agreements_path, count=len(agreements)),
-    )
+    if as_json:
+        _render.print_json(_render.check_data(decision, query=location))
+    else:
+        view = _render.check_view(decision, agreements=agreements_path, count=len(agreements))
+        _render.print_view(view)
     return EXIT_OK if decision.allowed else EXIT_DENIED
 
 
@@ -343,6 +324,7 @@ def check(  # noqa: PLR0913 - one parameter per option
 )
 @_at_option
 @_json_option
+@_catalog_option
 @click.pass_obj
 def access(
     session: _Session,
@@ -358,17 +340,13 @@ def access(
     """
     at = at or _now()
     answer = session.policy.who_can_access(location, consents=consents, at=at)
-    _show(
-        as_json,
-        lambda: _render.access_data(answer, at=at),
-        lambda: _render.access_view(answer, at=at),
-    )
-    return EXIT_OK
+    return _show(as_json, (_render.access_data, _render.access_view), answer, at=at)
 
 
 @cli.command(short_help="The data centers: provider, region, location, facility.")
 @click.option("--region", metavar="R", help="Only the data centers of region R.")
 @_json_option
+@_catalog_option
 @click.pass_obj
 def datacenters(session: _Session, region: str | None, as_json: bool) -> int:
     """List the data centers: provider, region, location as the source states it, facility."""
@@ -376,42 +354,29 @@ def datacenters(session: _Session, region: str | None, as_json: bool) -> int:
     chosen = catalog.data_centers
     if region is not None:
         chosen = catalog.data_centers_in(catalog.region(region).id)
-    _show(
-        as_json,
-        lambda: _render.data_centers_data(catalog, chosen),
-        lambda: _render.data_centers_view(catalog, chosen),
-    )
-    return EXIT_OK
+    return _show(as_json, (_render.data_centers_data, _render.data_centers_view), catalog, chosen)
 
 
 @cli.command(short_help="The sub-processors, and on what condition they may access data.")
 @_json_option
+@_catalog_option
 @click.pass_obj
 def subprocessors(session: _Session, as_json: bool) -> int:
     """List the sub-processors besides the hosting data centers, and their conditions."""
     catalog = session.policy.catalog
-    _show(
-        as_json,
-        lambda: _render.subprocessors_data(catalog),
-        lambda: _render.subprocessors_view(catalog),
-    )
-    return EXIT_OK
+    return _show(as_json, (_render.subprocessors_data, _render.subprocessors_view), catalog)
 
 
 @cli.command(short_help="The regions, their data centers, and the rules that assign them.")
 @_at_option
 @_json_option
+@_catalog_option
 @click.pass_obj
 def regions(session: _Session, at: datetime | None, as_json: bool) -> int:
     """List the regions with their data centers, and the rules that assign them."""
     at = at or _now()
     policy = session.policy
-    _show(
-        as_json,
-        lambda: _render.regions_data(policy, at=at),
-        lambda: _render.regions_view(policy, at=at),
-    )
-    return EXIT_OK
+    return _show(as_json, (_render.regions_data, _render.regions_view), policy, at=at)
 
 
 @cli.command(short_help="A region and primary data center for every row of a CSV file.")
@@ -437,6 +402,7 @@ def regions(session: _Session, at: datetime | None, as_json: bool) -> int:
 @click.option(
     "--json", "as_json", is_flag=True, help="Write one JSON object per row instead of CSV."
 )
+@_catalog_option
 @click.pass_obj
 def assign(  # noqa: PLR0913 - one parameter per option
     session: _Session,
