@@ -23,7 +23,7 @@ from residency import _data
 from residency._cache import RecentCache
 from residency._fast import Ranker, decide
 from residency._text import shown
-from residency._time import moment
+from residency._time import aware
 from residency.access import Access, who_can_access
 from residency.catalog import Catalog, build_catalog
 from residency.errors import (
@@ -53,6 +53,9 @@ if TYPE_CHECKING:
 __all__ = ["Policy", "default_policy", "load_policy"]
 
 _INFO = 20  # logging.INFO, without importing logging
+
+_REUSABLE: set[type] = {tuple, list}
+"""The kinds of ``agreements=`` seen to be no iterator, which a check may read again."""
 
 PLACEMENT_CACHE_SIZE = 32_768
 """How many distinct raw inputs a policy remembers per time segment, least recently used out.
@@ -139,9 +142,9 @@ class Policy:
             view = self._now
             if view is not None and time.time() < view.expires:
                 return view
-            view = self._now = self._view_at(moment(None))
+            view = self._now = self._view_at(datetime.now(UTC))
             return view
-        return self._view_at(moment(at))
+        return self._view_at(aware(at, "at"))
 
     def _view_at(self, at: datetime) -> _View:
         segment = self.assignment.segment_at(at)
@@ -448,17 +451,13 @@ class Policy:
             if view is None or (view.end is not None and when >= view.end):
                 view = self._now = self._view_at(when)
         else:
-            when = moment(at)
+            when = aware(at, "at")
             view = self._view_at(when)
         placement = self._placed(view, location)
         if account_id is not None and (account_id.__class__ is not str or not account_id):
             raise InvalidAccount(account_id)
-        if hasattr(agreements.__class__, "__next__"):  # an iterator: reading it uses it up
-            message = (
-                "agreements= is a one-shot iterator, which the first check would use up: pass"
-                " a list, a tuple, an AgreementIndex or an AgreementStore"
-            )
-            raise InvalidAgreement([Problem("agreements", message)])
+        if agreements.__class__ not in _REUSABLE:
+            _refuse_iterators(agreements)
         catalog = self.catalog
         return decide(
             placement,
@@ -537,6 +536,18 @@ class Policy:
         """Forget every remembered answer; the next questions are answered afresh."""
         self._views.clear()
         self._now = None
+
+
+def _refuse_iterators(agreements: object) -> None:
+    """Refuse a one-shot iterator as ``agreements=``: the first check would use it up."""
+    kind = agreements.__class__
+    if hasattr(kind, "__next__"):
+        message = (
+            "agreements= is a one-shot iterator, which the first check would use up: pass"
+            " a list, a tuple, an AgreementIndex or an AgreementStore"
+        )
+        raise InvalidAgreement([Problem("agreements", message)])
+    _REUSABLE.add(kind)
 
 
 # --- building policies ----------------------------------------------------------------------
