@@ -1200,9 +1200,9 @@ def _cldr_rows(evaluation: ModuleType) -> tuple[list[Row], str]:
         Row(
             {
                 "measure": f"CLDR share right, all {len(score.languages)} languages",
-                "value": f"{total.correct}/{total.pairs} ({share:.1%})",
+                "value": f"{total.correct:,}/{total.places:,} places ({share:.1%})",
             },
-            {"right": total.correct, "pairs": total.pairs, "share": share},
+            {"right": total.correct, "places": total.places, "pairs": total.pairs, "share": share},
             f">= {evaluation.OVERALL_SHARE:.0%}",
             share >= evaluation.OVERALL_SHARE,
             "cldr-share",
