@@ -116,7 +116,7 @@ def agreement_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pathl
                     store.add(agreement, actor="support")
                 else:  # revoked the way support would: added, then revoked
                     store.add(attrs.evolve(agreement, revoked_at=None))
-                    store.revoke(agreement.id, at=agreement.revoked_at, note="withdrawn")
+                    store.revoke(agreement.id, version=1, at=agreement.revoked_at, note="withdrawn")
         stores[name] = path
     return {
         "toml": toml,
@@ -816,12 +816,12 @@ ERRORS = [
      "InvalidAgreement", "mars.json: agr-future.destinations: 'MARS' is neither"),
     ("missing-agreements", [*CHECK_GB, "--agreements", "{missing}"], "NotARegularFile",
      "missing.toml: cannot read"),
-    ("text-as-store", [*CHECK_GB, "--agreements", "{text-as-store}"], "StoreError",
+    ("text-as-store", [*CHECK_GB, "--agreements", "{text-as-store}"], "StoreCorrupt",
      "not an SQLite database"),
-    ("foreign-database", [*CHECK_GB, "--agreements", "{foreign-database}"], "StoreError",
+    ("foreign-database", [*CHECK_GB, "--agreements", "{foreign-database}"], "StoreCorrupt",
      "not a residency agreement store"),
-    ("blank-database", [*CHECK_GB, "--agreements", "{blank-database}"], "StoreError",
-     "not a residency agreement store"),
+    ("blank-database", [*CHECK_GB, "--agreements", "{blank-database}"], "StoreCorrupt",
+     "an empty SQLite database, not an agreement store"),
     ("naive-at", ["where", "DE", "--at", "2026-01-01T00:00:00"], "InvalidTime", "no offset"),
     ("date-only-at", [*CHECK_GB, "--at", "2026-01-01"], "InvalidTime", "not an RFC 3339 time"),
     ("word-at", ["access", "DE", "--at", "yesterday"], "InvalidTime", "not an RFC 3339 time"),
@@ -858,8 +858,8 @@ NO_STORE = "residency creates no agreement store to read one"
 def test_a_missing_store_is_not_created(tmp_path: pathlib.Path) -> None:
     """A store path that does not exist is refused, and no file is made there."""
     path = tmp_path / "new" / "agreements.sqlite3"
-    line = assert_one_error_line(run(*CHECK_GB, "--agreements", path), "StoreError")
-    assert line == f"StoreError: {path}: no such file ({NO_STORE})"
+    line = assert_one_error_line(run(*CHECK_GB, "--agreements", path), "StoreMissing")
+    assert line == f"StoreMissing: {path}: no such file ({NO_STORE})"
     assert not path.parent.exists()
 
 

@@ -1,42 +1,48 @@
-"""Tests of residency.store: the SQLite agreement store, its history and its guarantees."""
+"""The agreement store's contract, run against both backends: a SQLite file and PostgreSQL.
+
+Every test that takes ``target`` runs twice, on a fresh SQLite path and on a fresh database of
+the PostgreSQL server the session started (tests/postgres.py). Faults (crashes, concurrent
+writers, tampering) are in test_store_faults.py; what only one backend has is in
+test_store_sqlite.py and test_store_postgres.py.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import inspect
-import random
+import json
+import pathlib
 import sqlite3
-import subprocess
-import sys
-import textwrap
-import time
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import pytest
+from tests.stores import backend_of, wider_policy
 
-from residency import default_policy
-from residency.agreements import Agreement, AgreementIndex, LegalBasis
+from residency import default_policy, load_agreements
+from residency._chain import GENESIS
+from residency._time import micros
+from residency.agreements import Agreement, AgreementIndex, LegalBasis, UnusableAgreement
 from residency.errors import (
     AgreementConflict,
     InvalidAgreement,
     InvalidTime,
+    StoreCorrupt,
     StoreError,
+    StoreMissing,
+    StoreReadOnly,
     UnknownAgreement,
 )
 from residency.store import (
-    APPLICATION_ID,
-    BUSY_TIMEOUT_SECONDS,
-    SCHEMA_VERSION,
+    UNCHANGED,
     AgreementStore,
     Event,
     EventKind,
+    StoreReport,
     default_store_path,
+    read_store,
 )
 
 if TYPE_CHECKING:
-    import pathlib
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 END = datetime(2027, 1, 1, tzinfo=UTC)
@@ -50,225 +56,123 @@ def agreement(agreement_id: str = "agr-1", account_id: str = "acme", **fields: o
     return Agreement(id=agreement_id, account_id=account_id, **values)  # type: ignore[arg-type]
 
 
-def numbered(prefix: str, number: int) -> Agreement:
-    """Return the ``number``-th agreement a writer process called ``prefix`` records."""
-    return Agreement(
-        id=f"{prefix}-{number:05d}",
-        account_id=f"{prefix}-account-{number % 7}",
-        destinations=["US", f"dc-{number}"],
-        valid_from=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=number),
-        basis="standard-contractual-clauses",
-        reference=f"{prefix} contract {number}",
-    )
-
-
 @pytest.fixture
-def path(tmp_path: pathlib.Path) -> pathlib.Path:
-    """The path of a store file that does not exist yet."""
-    return tmp_path / "agreements.sqlite3"
-
-
-@pytest.fixture
-def store(path: pathlib.Path) -> Iterator[AgreementStore]:
-    """A new, empty store, closed after the test."""
-    with AgreementStore(path) as opened:
+def store(target: str) -> Iterator[AgreementStore]:
+    """A new, empty store of each backend, closed after the test."""
+    with AgreementStore(target) as opened:
         yield opened
-
-
-@contextlib.contextmanager
-def raw(path: pathlib.Path) -> Iterator[sqlite3.Connection]:
-    """A plain sqlite3 connection to ``path`` in autocommit mode, closed afterwards."""
-    connection = sqlite3.connect(path, isolation_level=None)
-    try:
-        yield connection
-    finally:
-        connection.close()
-
-
-def rows(path: pathlib.Path) -> list[tuple[object, ...]]:
-    """Every row of both store tables, as stored."""
-    with raw(path) as connection:
-        agreements = connection.execute("SELECT * FROM agreement ORDER BY rowid").fetchall()
-        events = connection.execute("SELECT * FROM agreement_event ORDER BY seq").fetchall()
-    return agreements + events
 
 
 # --- opening ----------------------------------------------------------------------------------
 
 
-def test_new_store_is_marked_and_configured(path: pathlib.Path) -> None:
-    """A new store gets its parent folders, its mark and version, WAL, foreign keys, a timeout."""
-    nested = path.parent / "a" / "b" / path.name
-    with AgreementStore(nested) as store:
-        pragma = {
-            name: store._connection.execute(f"PRAGMA {name}").fetchone()[0]
-            for name in ("application_id", "user_version", "journal_mode", "foreign_keys")
-        }
-        timeout = store._connection.execute("PRAGMA busy_timeout").fetchone()[0]
-        assert (store.path, len(store), store.all(), store.history()) == (nested, 0, (), ())
-        assert repr(store) == f"<AgreementStore {str(nested)!r}>"
-    assert pragma == {
-        "application_id": APPLICATION_ID,
-        "user_version": SCHEMA_VERSION,
-        "journal_mode": "wal",
-        "foreign_keys": 1,
-    }
-    assert timeout == BUSY_TIMEOUT_SECONDS * 1000 >= 5000
+def test_a_new_store_is_empty_and_whole(store: AgreementStore, target: str) -> None:
+    """A new store holds nothing, verifies, and names where it is."""
+    report = store.verify()
+    assert (len(store), store.all(), store.history()) == (0, (), ())
+    assert report == StoreReport(store.location, 0, 0, GENESIS, ())
+    assert report.ok
+    assert bool(store) is True  # an empty store is still a source of agreements
+    assert store.readonly is False
+    if backend_of(target) == "sqlite":
+        assert str(store.path) == target
+        assert store.location == target
+    else:
+        assert store.path is None
+        assert store.location.startswith("postgresql://")
 
 
-def test_empty_file_becomes_a_store(path: pathlib.Path) -> None:
-    """An existing empty file (a blank database) is made a store rather than refused."""
-    path.touch()
-    with AgreementStore(path) as store:
+def test_reopening_reads_what_was_written(target: str) -> None:
+    """What one store object wrote, another opened later reads, in either mode."""
+    with AgreementStore(target) as store:
         store.add(agreement())
-    with AgreementStore(path) as store:
-        assert store.get("agr-1") == agreement()
+    for readonly in (False, True):
+        with AgreementStore(target, create=False, readonly=readonly) as store:
+            assert store.all() == (agreement(),)
+            assert store.readonly is readonly
 
 
-def write_other_database(path: pathlib.Path) -> None:
-    """Write an SQLite database of another program."""
-    with raw(path) as connection:
-        connection.execute("CREATE TABLE agreement (id TEXT, account_id TEXT)")
-        connection.execute("INSERT INTO agreement VALUES ('agr-1', 'acme')")
+def test_create_false_and_readonly_create_nothing(target: str) -> None:
+    """A reader never makes a store where there is none."""
+    for options in ({"create": False}, {"readonly": True}):
+        with pytest.raises(StoreMissing):
+            AgreementStore(target, **options)  # type: ignore[arg-type]
+    if backend_of(target) == "sqlite":
+        assert not pathlib.Path(target).exists()
+    with AgreementStore(target) as store:  # and a writer still can
+        assert len(store) == 0
 
 
-def write_store_then(*statements: str) -> Callable[[pathlib.Path], object]:
-    """Return a writer of a store with one agreement, changed afterwards by ``statements``."""
-
-    def write(path: pathlib.Path) -> None:
-        with AgreementStore(path) as store:
-            store.add(agreement())
-        with raw(path) as connection:
-            for statement in statements:
-                connection.execute(statement)
-
-    return write
-
-
-def write_damaged_store(path: pathlib.Path) -> None:
-    """Write a store of 2,000 agreements, then overwrite some of its pages with noise."""
-    with AgreementStore(path) as store:
-        store.add_many(agreement(f"agr-{number}") for number in range(2000))
-    data = bytearray(path.read_bytes())
-    data[4096 * 5 : 4096 * 30] = random.Random(1).randbytes(4096 * 25)  # noqa: S311 - noise
-    path.write_bytes(data)
+def test_a_readonly_store_refuses_writes(target: str) -> None:
+    """Every write on a read-only store is StoreReadOnly, and nothing is written."""
+    with AgreementStore(target) as store:
+        store.add(agreement())
+    with AgreementStore(target, readonly=True) as store:
+        writes = [
+            lambda: store.add(agreement("agr-2")),
+            lambda: store.add_many([agreement("agr-3")]),
+            lambda: store.revoke("agr-1", version=1, at=REVOKED),
+            lambda: store.amend("agr-1", version=1, reference="x"),
+        ]
+        for write in writes:
+            with pytest.raises(StoreReadOnly, match="read-only"):
+                write()
+        assert len(store.history()) == 1
 
 
-def read_everything(path: pathlib.Path) -> None:
-    """Open the store at ``path`` and read every agreement and event (damage shows on reading)."""
-    with AgreementStore(path) as store:
-        store.all()
-        store.history()
+def test_explicit_path_in_a_missing_folder_is_refused(tmp_path: pathlib.Path) -> None:
+    """Only the default store's folder is made: a typo in a path is an error, not a new store."""
+    missing = tmp_path / "typo" / "dir" / "agreements.sqlite3"
+    with pytest.raises(StoreMissing, match="does not exist"):
+        AgreementStore(missing)
+    assert not (tmp_path / "typo").exists()
 
 
-NOT_A_STORE: list[tuple[Callable[[pathlib.Path], object], str]] = [
-    (
-        lambda path: path.write_bytes(random.Random(0).randbytes(8192)),  # noqa: S311 - noise
-        "not an SQLite database",
-    ),
-    (lambda path: path.write_text("id,account_id\nagr-1,acme\n"), "not an SQLite database"),
-    (write_other_database, "not a residency agreement store"),
-    (write_store_then(f"PRAGMA user_version = {SCHEMA_VERSION + 1}"), "newer residency"),
-    (write_store_then("PRAGMA user_version = 0"), "without a schema version"),
-    (
-        write_store_then("DROP TRIGGER agreement_event_no_delete"),
-        "lacks trigger agreement_event_no_delete",
-    ),
-    (write_damaged_store, "damaged SQLite database"),
-]
-
-
-@pytest.mark.parametrize(
-    ("write", "says"),
-    NOT_A_STORE,
-    ids=[
-        "random-bytes",
-        "text",
-        "other-program",
-        "newer-version",
-        "no-version",
-        "trigger-dropped",
-        "damaged",
-    ],
-)
-def test_refuses_file_that_is_not_a_store(
-    path: pathlib.Path, write: Callable[[pathlib.Path], object], says: str
+def test_the_default_store_folder_is_made(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
 ) -> None:
-    """A file that is not a store this code can read raises StoreError and stays as it was."""
-    write(path)
-    before = path.read_bytes()
-    with pytest.raises(StoreError, match=says) as caught:
-        read_everything(path)
-    assert caught.value.path == str(path)
-    assert path.read_bytes() == before
+    """AgreementStore() opens the default path, making its folders."""
+    monkeypatch.delenv("RESIDENCY_AGREEMENTS", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    with AgreementStore() as store:
+        store.add(agreement())
+    assert (tmp_path / "data" / "residency" / "agreements.sqlite3").is_file()
 
 
-def test_refuses_a_folder(tmp_path: pathlib.Path) -> None:
-    """A path that names a folder raises StoreError, not a raw sqlite3 error."""
-    with pytest.raises(StoreError, match="cannot be opened"):
-        AgreementStore(tmp_path)
-
-
-def test_open_existing_creates_nothing(tmp_path: pathlib.Path) -> None:
-    """With create=False a missing file is refused and no file or folder is created."""
-    missing = tmp_path / "nowhere" / "agreements.sqlite3"
-    with pytest.raises(StoreError, match="no such file"):
-        AgreementStore(missing, create=False)
-    assert not missing.parent.exists()
-
-
-def test_open_existing_refuses_a_blank_database(tmp_path: pathlib.Path) -> None:
-    """With create=False a blank SQLite file is refused and left byte for byte as it was."""
-    blank = tmp_path / "blank.sqlite3"
-    sqlite3.connect(blank).close()
-    before = blank.read_bytes()
-    with pytest.raises(StoreError, match="not a residency agreement store"):
-        AgreementStore(blank, create=False)
-    assert blank.read_bytes() == before
-
-
-def test_open_existing_reads_a_store(path: pathlib.Path) -> None:
-    """With create=False an existing store opens and reads as usual."""
-    agreement = numbered("agr", 1)
-    with AgreementStore(path) as store:
-        store.add(agreement)
-    with AgreementStore(path, create=False) as store:
-        assert store.all() == (agreement,)
+def test_the_environment_names_the_default_store(
+    monkeypatch: pytest.MonkeyPatch, target: str
+) -> None:
+    """$RESIDENCY_AGREEMENTS names the default store: a path or a PostgreSQL URL."""
+    monkeypatch.setenv("RESIDENCY_AGREEMENTS", target)
+    with AgreementStore() as store:
+        store.add(agreement())
+    with AgreementStore(target) as store:
+        assert store.all() == (agreement(),)
 
 
 @pytest.mark.parametrize(
     ("environment", "expected"),
     [
         ({"RESIDENCY_AGREEMENTS": "/srv/agr.sqlite3"}, "/srv/agr.sqlite3"),
-        (
-            {"RESIDENCY_AGREEMENTS": "/srv/agr.sqlite3", "XDG_DATA_HOME": "/xdg"},
-            "/srv/agr.sqlite3",
-        ),
         ({"RESIDENCY_AGREEMENTS": "~/agr.sqlite3"}, "/home/ana/agr.sqlite3"),
+        (
+            {"RESIDENCY_AGREEMENTS": "postgresql://db/agreements", "XDG_DATA_HOME": "/xdg"},
+            "/xdg/residency/agreements.sqlite3",
+        ),
         ({"XDG_DATA_HOME": "/xdg"}, "/xdg/residency/agreements.sqlite3"),
         (
             {"RESIDENCY_AGREEMENTS": "", "XDG_DATA_HOME": "/xdg"},
             "/xdg/residency/agreements.sqlite3",
         ),
         ({"XDG_DATA_HOME": "relative"}, "/home/ana/.local/share/residency/agreements.sqlite3"),
-        ({"XDG_DATA_HOME": ""}, "/home/ana/.local/share/residency/agreements.sqlite3"),
         ({}, "/home/ana/.local/share/residency/agreements.sqlite3"),
     ],
-    ids=[
-        "explicit",
-        "explicit-wins",
-        "explicit-home",
-        "xdg",
-        "explicit-empty",
-        "xdg-relative",
-        "xdg-empty",
-        "home",
-    ],
+    ids=["explicit", "explicit-home", "url", "xdg", "explicit-empty", "xdg-relative", "home"],
 )
 def test_default_store_path(
     monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], expected: str
 ) -> None:
-    """The default path follows $RESIDENCY_AGREEMENTS, then $XDG_DATA_HOME, then the home."""
+    """The default file follows $RESIDENCY_AGREEMENTS (a path), then $XDG_DATA_HOME, then home."""
     monkeypatch.setenv("HOME", "/home/ana")
     for name in ("RESIDENCY_AGREEMENTS", "XDG_DATA_HOME"):
         monkeypatch.delenv(name, raising=False)
@@ -277,505 +181,439 @@ def test_default_store_path(
     assert str(default_store_path()) == expected
 
 
-def test_store_without_path_opens_the_default(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
-) -> None:
-    """AgreementStore() opens the default path, creating its folders."""
-    monkeypatch.delenv("RESIDENCY_AGREEMENTS", raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    with AgreementStore() as store:
-        store.add(agreement())
-    assert (tmp_path / "data" / "residency" / "agreements.sqlite3").is_file()
-
-
 # --- round trip -------------------------------------------------------------------------------
 
 PLUS_0530 = timezone(timedelta(hours=5, minutes=30))
 MINUS_0800 = timezone(timedelta(hours=-8))
-PLUS_1400 = timezone(timedelta(hours=14))
+
+ROUND_TRIPS = [
+    agreement(),
+    agreement(
+        destinations=["EU", "linode-sg", "aws-us-west-1"],
+        valid_until=END,
+        revoked_at=REVOKED,
+        basis=LegalBasis.DPA_AMENDMENT,
+        reference="DPA amendment 2026-03",
+    ),
+    agreement(
+        valid_from=datetime(2026, 1, 1, 5, 30, tzinfo=PLUS_0530),
+        valid_until=datetime(2026, 12, 31, 16, tzinfo=MINUS_0800),
+        revoked_at=datetime(2026, 7, 1, 14, 0, 0, 123456, tzinfo=PLUS_0530),
+    ),
+    agreement(valid_until=END, reference='Vertrag Nr. 7 \u2013 Zürich, 契約 "quoted"\n2nd line'),
+    agreement(revoked_at=START),
+    agreement("\x1b[2Jid", "acct\u200b\x7f", reference="\U0001f600"),
+]
 
 
 @pytest.mark.parametrize(
     "original",
-    [
-        agreement(),
-        agreement(
-            destinations=["EU", "linode-sg", "aws-us-west-1"],
-            valid_until=END,
-            revoked_at=REVOKED,
-            basis=LegalBasis.DPA_AMENDMENT,
-            reference="DPA amendment 2026-03",
-        ),
-        agreement(
-            valid_from=datetime(2026, 1, 1, 5, 30, tzinfo=PLUS_0530),
-            valid_until=datetime(2026, 12, 31, 16, tzinfo=MINUS_0800),
-            revoked_at=datetime(2026, 7, 1, 14, 0, 0, 123456, tzinfo=PLUS_1400),
-        ),
-        agreement(
-            valid_until=END, reference='Vertrag Nr. 7 \u2013 Zürich, 契約 "quoted"\n2nd line'
-        ),
-        agreement(revoked_at=START),
-    ],
-    ids=["open-ended", "every-field", "non-utc-offsets", "unicode-reference", "revoked-at-start"],
+    ROUND_TRIPS,
+    ids=["open-ended", "every-field", "offsets", "unicode", "revoked-at-start", "controls"],
 )
-def test_round_trip_through_reopen(path: pathlib.Path, original: Agreement) -> None:
-    """Every field comes back equal after close and reopen, offsets and microseconds included."""
-    with AgreementStore(path) as store:
-        store.add(original)
-    with AgreementStore(path) as store:
+def test_round_trip(target: str, original: Agreement) -> None:
+    """Every field comes back equal after reopening, offsets and microseconds included."""
+    with AgreementStore(target) as store:
+        event = store.add(original)
+    assert (event.version, event.seq, event.kind, event.agreement) == (
+        1,
+        1,
+        EventKind.ADD,
+        original,
+    )
+    with AgreementStore(target, readonly=True) as store:
         back = store.get(original.id)
-        assert (back, store.all(), store.history()[0].agreement) == (
-            original,
-            (original,),
-            original,
-        )
-    assert back.to_dict() == original.to_dict()
-    for name in ("valid_from", "valid_until", "revoked_at"):
-        stored, given = getattr(back, name), getattr(original, name)
-        assert (stored and stored.utcoffset()) == (given and given.utcoffset())
+        assert back == original
+        assert [micros(t) for t in (back.valid_from,)] == [micros(original.valid_from)]
+        assert store.all() == (original,)
+        assert store.for_account(original.account_id) == (original,)
+        assert store.index().for_account(original.account_id) == (original,)
+        assert store.latest(original.id) == event
 
 
-@pytest.mark.parametrize("basis", list(LegalBasis), ids=str)
-def test_every_legal_basis_round_trips(path: pathlib.Path, basis: LegalBasis) -> None:
-    """Each legal basis is stored and read back as the same member."""
-    with AgreementStore(path) as store:
-        store.add(agreement(basis=basis))
-    with AgreementStore(path) as store:
-        assert store.get("agr-1").basis is basis
+@pytest.mark.parametrize("basis", list(LegalBasis))
+def test_every_legal_basis_round_trips(store: AgreementStore, basis: LegalBasis) -> None:
+    """Each legal basis is stored and read back as itself."""
+    store.add(agreement(basis=basis))
+    assert store.get("agr-1").basis is basis
 
 
-def test_reads_by_account(store: AgreementStore) -> None:
-    """for_account and index hold an account's current agreements by valid_from, then id."""
-    later = START + timedelta(days=1)
-    store.add(agreement("c", valid_from=later))
-    store.add(agreement("b"))
-    store.add(agreement("x", account_id="other"))
-    store.add(agreement("a"))
-    store.revoke("a", at=REVOKED)
+def test_reads_by_account_in_order(store: AgreementStore) -> None:
+    """An account's agreements come by valid_from then id; all() in the order added."""
+    later = agreement("a", valid_from=START + timedelta(days=2))
+    earlier = agreement("b", valid_from=START + timedelta(days=1))
+    other = agreement("c", account_id="globex")
+    store.add_many([later, other, earlier])
+    assert store.for_account("acme") == (earlier, later)
+    assert store.for_account("nobody") == ()
+    assert store.all() == (later, other, earlier)
+    assert len(store) == 3
     index = store.index()
-    assert [a.id for a in store.all()] == ["c", "b", "x", "a"]
-    assert [a.id for a in store.for_account("acme")] == ["a", "b", "c"]
     assert isinstance(index, AgreementIndex)
-    assert index.for_account("acme") == store.for_account("acme")
-    assert (len(index), len(store), store.for_account("nobody")) == (4, 4, ())
-    assert index.for_account("acme")[0].revoked_at == REVOKED
+    assert (len(index), index.accounts()) == (3, frozenset({"acme", "globex"}))
+    assert index.for_account("acme") == (earlier, later)
+    assert sorted(a.id for a in index) == ["a", "b", "c"]
 
 
-def test_index_decides_transfers(store: AgreementStore) -> None:
-    """check_transfer over the store's index allows a move under the agreement until revoked."""
-    policy = default_policy()
-    store.add(agreement(destinations=["US"]))
-
-    def allowed(at: datetime) -> bool:
-        decision = policy.check_transfer(
-            "DE", "aws-eu-west-1", "aws-us-west-1", account_id="acme",
-            agreements=store.index(), at=at,
-        )  # fmt: skip
-        return decision.allowed
-
-    assert allowed(REVOKED)
-    store.revoke("agr-1", at=REVOKED)
-    assert (allowed(REVOKED - TICK), allowed(REVOKED)) == (True, False)
-
-
-# --- in force ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("at", "expected"),
-    [
-        (START - TICK, ()),
-        (START, ("revoked", "window")),
-        (REVOKED - TICK, ("revoked", "window")),
-        (REVOKED, ("window",)),
-        (REVOKED.astimezone(timezone(timedelta(hours=2))), ("window",)),
-        (END - TICK, ("window",)),
-        (END, ()),
-    ],
-    ids=[
-        "before-start",
-        "at-valid-from",
-        "before-revocation",
-        "at-revoked-at",
-        "at-revoked-at-other-offset",
-        "before-end",
-        "at-valid-until",
-    ],
-)
-def test_in_force_at_boundaries(
-    store: AgreementStore, at: datetime, expected: tuple[str, ...]
-) -> None:
-    """valid_from is inclusive; valid_until and revoked_at are exclusive."""
-    store.add(agreement("window", valid_until=END))
-    store.add(agreement("revoked"))
-    store.revoke("revoked", at=REVOKED)
-    assert tuple(a.id for a in store.in_force("acme", at)) == expected
-
-
-def test_in_force_refuses_naive_time(store: AgreementStore) -> None:
-    """in_force with a naive datetime raises InvalidTime."""
+def test_in_force_at_boundaries(store: AgreementStore) -> None:
+    """valid_from is inclusive; valid_until and revoked_at are exclusive, to the microsecond."""
+    store.add_many([agreement("ends", valid_until=END), agreement("revoked")])
+    store.revoke("revoked", version=1, at=REVOKED)
+    ids = lambda at: [a.id for a in store.in_force("acme", at)]  # noqa: E731
+    assert ids(START - TICK) == []
+    assert ids(START) == ["ends", "revoked"]
+    assert ids(REVOKED - TICK) == ["ends", "revoked"]
+    assert ids(REVOKED) == ["ends"]
+    assert ids(END - TICK) == ["ends"]
+    assert ids(END) == []
     with pytest.raises(InvalidTime):
-        store.in_force("acme", datetime(2026, 6, 1))  # noqa: DTZ001 - the naive time is the point
+        store.in_force("acme", datetime(2026, 1, 1))  # noqa: DTZ001 - the point of the test
 
 
-# --- history, revocation, amendment ------------------------------------------------------------
+# --- history and versions ---------------------------------------------------------------------
 
 
-def test_history_records_every_change_in_order(path: pathlib.Path) -> None:
-    """add, amend, amend and revoke each append an event with the full agreement after it."""
+def test_history_records_every_change_with_its_version(target: str) -> None:
+    """Each write is one event, numbered, versioned, with who and why; reopening keeps it."""
     extended = END + timedelta(days=365)
-    with AgreementStore(path) as store:
-        store.add(agreement(destinations=["US", "APAC"], valid_until=END), actor="ana")
-        store.add(agreement("other"))
-        store.amend("agr-1", valid_until=extended, actor="ben", note="renewed")
-        store.amend("agr-1", destinations=["US"], note="APAC dropped")
-        revoked = store.revoke("agr-1", at=REVOKED, actor="cy", note="consent withdrawn")
-    with AgreementStore(path) as store:
-        history = store.history("agr-1")
+    with AgreementStore(target) as store:
+        store.add(agreement(destinations=["US", "APAC"], valid_until=END), actor="ana", note="new")
+        store.add(agreement("other", "globex"))
+        store.amend("agr-1", version=1, valid_until=extended, actor="ben", note="renewed")
+        store.amend("agr-1", version=2, destinations=["US"], note="APAC dropped")
+        revoked = store.revoke("agr-1", version=3, at=REVOKED, actor="cy", note="withdrawn")
+    with AgreementStore(target, readonly=True) as store:
+        events = store.history("agr-1")
         everything = store.history()
-        current = store.get("agr-1")
-    steps = [
-        (EventKind.ADD, "ana", "", {"US", "APAC"}, END, None),
-        (EventKind.AMEND, "ben", "renewed", {"US", "APAC"}, extended, None),
-        (EventKind.AMEND, "", "APAC dropped", {"US"}, extended, None),
-        (EventKind.REVOKE, "cy", "consent withdrawn", {"US"}, extended, REVOKED),
+        latest = store.latest("agr-1")
+    assert [(e.seq, e.kind, e.version, e.actor, e.note) for e in events] == [
+        (1, EventKind.ADD, 1, "ana", "new"),
+        (3, EventKind.AMEND, 2, "ben", "renewed"),
+        (4, EventKind.AMEND, 3, "", "APAC dropped"),
+        (5, EventKind.REVOKE, 4, "cy", "withdrawn"),
     ]
-    assert [
-        (e.kind, e.actor, e.note, set(e.agreement.destinations), e.agreement.valid_until,
-         e.agreement.revoked_at)
-        for e in history
-    ] == steps  # fmt: skip
-    assert [e.seq for e in everything] == sorted(e.seq for e in everything)
-    assert [e.agreement_id for e in everything] == ["agr-1", "other", "agr-1", "agr-1", "agr-1"]
-    assert current == revoked == history[-1].agreement
-    assert all(e.recorded_at.utcoffset() == timedelta(0) for e in everything)
-    recorded = [e.recorded_at for e in everything]
-    assert recorded == sorted(recorded)
-    assert datetime.now(UTC) - recorded[0] < timedelta(minutes=5)
+    assert [e.seq for e in everything] == [1, 2, 3, 4, 5]
+    assert events[0].agreement == agreement(destinations=["US", "APAC"], valid_until=END)
+    assert events[1].agreement.valid_until == extended  # type: ignore[union-attr]
+    assert events[-1].agreement == revoked
+    assert latest == events[-1]
+    assert all(e.recorded_at.tzinfo is UTC for e in events)
+    assert [e.seq for e in everything if e.agreement_id == "other"] == [2]
 
 
 def test_event_to_dict(store: AgreementStore) -> None:
-    """An event renders as JSON-ready data with its agreement in agreement-file field names."""
-    store.add(agreement(), actor="ana", note="signed")
-    (event,) = store.history()
+    """An event's JSON form names every field; the agreement in agreements-file names."""
+    event = store.add(agreement(), actor="ana", note="signed")
     data = event.to_dict()
     assert isinstance(event, Event)
+    assert data["seq"] == 1
+    assert data["version"] == 1
+    assert (data["kind"], data["agreement_id"], data["account_id"]) == ("add", "agr-1", "acme")
+    assert (data["actor"], data["note"], data["unusable"]) == ("ana", "signed", None)
+    assert data["agreement"] == agreement().to_dict()
     assert data["recorded_at"].endswith("Z")
-    assert datetime.fromisoformat(data.pop("recorded_at")) == event.recorded_at
-    assert data == {
-        "seq": 1,
-        "kind": "add",
-        "agreement_id": "agr-1",
-        "actor": "ana",
-        "note": "signed",
-        "agreement": agreement().to_dict(),
-    }
+    assert len(data["hash"]) == 64
+    json.dumps(data)
 
 
-@pytest.mark.parametrize(
-    "duplicate",
-    [
-        agreement(),
-        agreement(destinations=["APAC"], reference="rewritten"),
-        agreement(account_id="someone-else"),
-    ],
-    ids=["identical", "other-fields", "other-account"],
-)
-def test_duplicate_id_is_refused_and_original_kept(
-    path: pathlib.Path, store: AgreementStore, duplicate: Agreement
-) -> None:
-    """Adding an id the store holds raises AgreementConflict and leaves every stored byte alone."""
-    store.add(agreement(reference="original"), note="first")
-    before = rows(path)
-    with pytest.raises(AgreementConflict, match="already holds") as caught:
-        store.add(duplicate)
-    with pytest.raises(AgreementConflict):
-        store.add_many([agreement("new"), duplicate])
-    assert caught.value.agreement == "agr-1"
-    assert rows(path) == before
-    assert store.get("agr-1") == agreement(reference="original")
-    assert len(store) == 1
+def test_a_stale_version_is_a_conflict_and_writes_nothing(target: str) -> None:
+    """Two writers read version 1; the second to write gets AgreementConflict, not an overwrite."""
+    with AgreementStore(target) as first, AgreementStore(target) as second:
+        first.add(agreement())
+        read_by_second = second.latest("agr-1").version
+        first.amend("agr-1", version=1, reference="first", actor="ana")
+        with pytest.raises(AgreementConflict, match="at version 2, not 1") as caught:
+            second.amend("agr-1", version=read_by_second, reference="second")
+        assert "ana" in str(caught.value)
+        with pytest.raises(AgreementConflict, match="at version 2, not 1"):
+            second.revoke("agr-1", version=read_by_second, at=REVOKED)
+        assert second.get("agr-1").reference == "first"
+        assert len(second.history()) == 2
 
 
-def test_add_many_is_all_or_nothing(store: AgreementStore) -> None:
-    """add_many records a whole batch, and refuses one that repeats an id without writing any."""
-    assert store.add_many(agreement(f"agr-{n}") for n in range(3)) == 3
-    with pytest.raises(AgreementConflict, match="given twice") as caught:
-        store.add_many([agreement("new"), agreement("twice"), agreement("twice")])
-    assert caught.value.agreement == "twice"
-    assert [a.id for a in store.all()] == ["agr-0", "agr-1", "agr-2"]
-    assert len(store.history()) == 3
-
-
-def test_second_revocation_is_refused_and_first_stands(store: AgreementStore) -> None:
-    """Revoking a revoked agreement raises AgreementConflict; the first revoked_at stays."""
+@pytest.mark.parametrize("version", [0, -1, 1.0, "1", None, True])
+def test_version_must_be_a_positive_int(store: AgreementStore, version: object) -> None:
+    """A version that is no version the store gives is refused before anything is read."""
     store.add(agreement())
-    store.revoke("agr-1", at=REVOKED)
-    with pytest.raises(AgreementConflict, match="first revocation stands"):
-        store.revoke("agr-1", at=START)
+    with pytest.raises(InvalidAgreement, match="version"):
+        store.amend("agr-1", version=version, reference="x")  # type: ignore[arg-type]
+
+
+def test_a_revocation_is_final(store: AgreementStore) -> None:
+    """After a revocation nothing changes the agreement: the first revocation stands."""
+    store.add(agreement())
+    store.revoke("agr-1", version=1, at=REVOKED)
+    with pytest.raises(AgreementConflict, match="revocation is final"):
+        store.revoke("agr-1", version=2, at=START)
+    with pytest.raises(AgreementConflict, match="revocation is final"):
+        store.amend("agr-1", version=2, reference="reopened", valid_until=None)
     assert store.get("agr-1").revoked_at == REVOKED
-    assert [e.kind for e in store.history()] == [EventKind.ADD, EventKind.REVOKE]
+    assert len(store.history()) == 2
 
 
-def test_amend_keeps_a_revocation(store: AgreementStore) -> None:
-    """Amending a revoked agreement records the change and keeps its revoked_at."""
+def test_an_imported_revoked_agreement_is_final_too(store: AgreementStore) -> None:
+    """An agreement added already revoked (an import) cannot be revived either."""
+    store.add(agreement(revoked_at=REVOKED))
+    with pytest.raises(AgreementConflict, match="revocation is final"):
+        store.amend("agr-1", version=1, reference="x")
+
+
+def test_refused_amendments_write_nothing(store: AgreementStore) -> None:
+    """An amendment that is invalid, empty, or changes nothing leaves the history as it was."""
+    store.add(agreement(valid_until=END))
+    with pytest.raises(InvalidAgreement, match="valid_until"):
+        store.amend("agr-1", version=1, valid_until=START - timedelta(days=1))
+    with pytest.raises(InvalidTime):
+        store.amend("agr-1", version=1, valid_until=datetime(2027, 1, 1))  # noqa: DTZ001
+    with pytest.raises(AgreementConflict, match="changes nothing"):
+        store.amend("agr-1", version=1, valid_until=END)
+    with pytest.raises(TypeError, match="at least one"):
+        store.amend("agr-1", version=1)
+    with pytest.raises(InvalidAgreement, match="MARS"):
+        store.amend("agr-1", version=1, destinations=["MARS"])
+    assert len(store.history()) == 1
+    assert store.amend("agr-1", version=1, valid_until=None).valid_until is None
+    assert store.amend("agr-1", version=2, reference=UNCHANGED, destinations=["EU"]).destinations
+
+
+def test_unknown_ids(store: AgreementStore) -> None:
+    """An id the store does not hold is UnknownAgreement for every call that names one."""
+    calls = [
+        lambda: store.get("nope"),
+        lambda: store.latest("nope"),
+        lambda: store.history("nope"),
+        lambda: store.revoke("nope", version=1, at=REVOKED),
+        lambda: store.amend("nope", version=1, reference="x"),
+    ]
+    for call in calls:
+        with pytest.raises(UnknownAgreement, match="'nope'"):
+            call()
+
+
+@pytest.mark.parametrize("at", [None, datetime(2026, 7, 1), "2026-07-01T00:00:00Z", 1.0])  # noqa: DTZ001
+def test_revoke_needs_an_aware_instant(store: AgreementStore, at: object) -> None:
+    """A revocation names an aware instant: None, naive, text or numbers are refused."""
     store.add(agreement())
-    store.revoke("agr-1", at=REVOKED)
-    amended = store.amend("agr-1", reference="corrected ticket number", valid_until=None)
-    assert (amended.revoked_at, amended.reference) == (REVOKED, "corrected ticket number")
-    assert store.get("agr-1") == amended
-
-
-@pytest.mark.parametrize(
-    ("change", "error", "says"),
-    [
-        ({"valid_until": START}, InvalidAgreement, "before it starts"),
-        ({"valid_until": START - timedelta(days=1)}, InvalidAgreement, "before it starts"),
-        ({"destinations": []}, InvalidAgreement, "at least one destination"),
-        ({"valid_until": datetime(2027, 1, 1)}, InvalidTime, "naive"),  # noqa: DTZ001
-        ({"valid_until": END, "reference": "r"}, AgreementConflict, "changes nothing"),
-        ({}, TypeError, "at least one of"),
-    ],
-    ids=["ends-at-start", "ends-before-start", "no-destination", "naive", "no-change", "nothing"],
-)
-def test_refused_amendment_writes_nothing(
-    path: pathlib.Path,
-    store: AgreementStore,
-    change: dict[str, object],
-    error: type[Exception],
-    says: str,
-) -> None:
-    """An amendment that is invalid, changes nothing or names nothing raises and writes nothing."""
-    store.add(agreement(valid_until=END, reference="r"))
-    before = rows(path)
-    with pytest.raises(error, match=says):
-        store.amend("agr-1", **change)  # type: ignore[arg-type]
-    assert rows(path) == before
-
-
-@pytest.mark.parametrize(
-    "operation",
-    [
-        lambda store: store.get("missing"),
-        lambda store: store.history("missing"),
-        lambda store: store.revoke("missing", at=REVOKED),
-        lambda store: store.amend("missing", reference="x"),
-    ],
-    ids=["get", "history", "revoke", "amend"],
-)
-def test_unknown_id_is_a_conflict(
-    store: AgreementStore, operation: Callable[[AgreementStore], object]
-) -> None:
-    """Asking about or changing an id the store does not hold raises UnknownAgreement."""
-    store.add(agreement())
-    with pytest.raises(UnknownAgreement, match="holds no agreement 'missing'") as caught:
-        operation(store)
-    assert caught.value.agreement == "missing"
+    with pytest.raises(InvalidTime):
+        store.revoke("agr-1", version=1, at=at)  # type: ignore[arg-type]
     assert len(store.history()) == 1
 
 
+# --- validated writes -------------------------------------------------------------------------
+
+
+def test_duplicate_ids_are_refused_and_the_original_kept(store: AgreementStore) -> None:
+    """An id the store holds, or one given twice, is refused; all or nothing is written."""
+    store.add(agreement(reference="original"))
+    with pytest.raises(AgreementConflict, match="already holds"):
+        store.add(agreement(reference="impostor"))
+    with pytest.raises(AgreementConflict, match="already holds"):
+        store.add_many([agreement("new"), agreement(reference="impostor")])
+    with pytest.raises(AgreementConflict, match="given twice"):
+        store.add_many([agreement("x"), agreement("x")])
+    assert store.all() == (agreement(reference="original"),)
+    assert store.add_many(agreement(f"n-{n}") for n in range(12_000)) == 12_000
+    assert len(store) == 12_001
+
+
+def test_writes_are_checked_against_the_catalog(target: str) -> None:
+    """A destination the catalog lacks is refused; another catalog that has it accepts it."""
+    with AgreementStore(target) as store:
+        with pytest.raises(InvalidAgreement, match="'aws-moon-1' is neither") as caught:
+            store.add_many([agreement("ok"), agreement("bad", destinations=["aws-moon-1", "US"])])
+        assert caught.value.agreement == "bad"
+        assert len(store) == 0
+
+
 @pytest.mark.parametrize(
-    "at",
-    [datetime(2026, 7, 1), None, "2026-07-01T00:00:00Z"],  # noqa: DTZ001 - naive on purpose
-    ids=["naive", "none", "text"],
-)
-def test_revoke_needs_an_aware_instant(store: AgreementStore, at: object) -> None:
-    """Revoking refuses a naive datetime, None or text with InvalidTime and writes nothing."""
-    store.add(agreement())
-    with pytest.raises(InvalidTime):
-        store.revoke("agr-1", at=at)  # type: ignore[arg-type]
-    assert store.get("agr-1").revoked_at is None
-
-
-# --- the database guards its history ------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "statement",
+    ("fields", "says"),
     [
-        "UPDATE agreement_event SET note = 'rewritten'",
-        "UPDATE agreement_event SET snapshot = json_set(snapshot, '$.revoked_at', NULL)",
-        "DELETE FROM agreement_event",
-        "DELETE FROM agreement_event WHERE kind = 'revoke'",
-        "UPDATE agreement SET account_id = 'other'",
-        "DELETE FROM agreement",
-        "INSERT OR REPLACE INTO agreement_event "
-        "SELECT seq, kind, agreement_id, account_id, recorded_at, actor, 'forged', snapshot "
-        "FROM agreement_event WHERE seq = 1",
-        "REPLACE INTO agreement_event (kind, agreement_id, account_id, recorded_at, actor, note, "
-        "snapshot) SELECT kind, agreement_id, account_id, recorded_at, actor, note, snapshot "
-        "FROM agreement_event WHERE kind = 'revoke'",
-        "INSERT OR REPLACE INTO agreement (id, account_id) VALUES ('agr-1', 'acme')",
-    ],
-    ids=[
-        "update-event",
-        "unrevoke",
-        "delete-events",
-        "delete-revocation",
-        "update-agreement",
-        "delete-agreements",
-        "replace-event",
-        "second-revocation",
-        "replace-agreement",
+        ({"actor": "ana\x00"}, "actor holds a NUL"),
+        ({"actor": "\udc80"}, "actor holds an unpaired surrogate"),
+        ({"actor": None}, "actor is a str"),
+        ({"actor": "two\nlines"}, "actor holds a line break"),
+        ({"note": "\x00"}, "note holds a NUL"),
+        ({"note": 7}, "note is a str"),
     ],
 )
-def test_raw_sql_cannot_rewrite_history(
-    path: pathlib.Path, store: AgreementStore, statement: str
+def test_actor_and_note_are_storable_text(
+    store: AgreementStore, fields: dict[str, object], says: str
 ) -> None:
-    """UPDATE, DELETE and replacing inserts on the store tables abort inside SQLite itself."""
-    store.add(agreement())
-    store.revoke("agr-1", at=REVOKED)
-    before = rows(path)
-    with raw(path) as connection, pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        connection.execute(statement)
-    assert rows(path) == before
+    """Who and why are text the store keeps as it is; anything else is InvalidAgreement."""
+    with pytest.raises(InvalidAgreement, match=says):
+        store.add(agreement(), **fields)  # type: ignore[arg-type]
+    assert len(store) == 0
 
 
-@pytest.mark.parametrize(
-    ("recorded_at", "snapshot", "says"),
-    [
-        (
-            "2026-01-02T00:00:00.000000Z",
-            '{"id": "agr-1", "account_id": "acme", "destinations": ["US"], '
-            '"valid_from": "2026-01-01T00:00:00+00:00", "valid_until": null, '
-            '"revoked_at": null, "basis": "a handshake", "reference": ""}',
-            "unreadable agreement snapshot",
-        ),
-        (
-            "2026-01-02T00:00:00.000000Z",
-            '{"id": "agr-1", "account_id": "acme", "destinations": ["US"]}',
-            "unreadable agreement snapshot",
-        ),
-        (
-            "2026-01-02 at noonZ",
-            '{"id": "agr-1", "account_id": "acme", "destinations": ["US"], '
-            '"valid_from": "2026-01-01T00:00:00+00:00", "valid_until": null, '
-            '"revoked_at": null, "basis": "other", "reference": ""}',
-            "unreadable event",
-        ),
-    ],
-    ids=["unknown-basis", "missing-fields", "bad-recorded-at"],
-)
-def test_appended_garbage_is_reported_not_served(
-    path: pathlib.Path, store: AgreementStore, recorded_at: str, snapshot: str, says: str
-) -> None:
-    """An event appended by raw SQL that does not hold a valid agreement raises StoreError."""
-    store.add(agreement())
-    with raw(path) as connection:
-        connection.execute(
-            "INSERT INTO agreement_event "
-            "(kind, agreement_id, account_id, recorded_at, actor, note, snapshot) "
-            "VALUES ('amend', 'agr-1', 'acme', ?, '', '', ?)",
-            (recorded_at, snapshot),
-        )
-    with pytest.raises(StoreError, match=says) as caught:
-        store.history()
-    assert caught.value.where == "agreement_event[2]"
-    assert caught.value.path == str(path)
+def test_agreement_fields_are_storable_text() -> None:
+    """An agreement never holds NUL or an unpaired surrogate: no store could keep it as is."""
+    for fields in ({"reference": "a\x00b"}, {"account_id": "\ud800"}, {"destinations": ["U\x00"]}):
+        with pytest.raises(InvalidAgreement):
+            agreement(**fields)
 
 
-# --- processes ----------------------------------------------------------------------------------
-
-PRELUDE = f"""
-import itertools, sys
-from datetime import UTC, datetime, timedelta
-from residency.agreements import Agreement
-from residency.store import AgreementStore
-{inspect.getsource(numbered)}
-"""
-
-CONCURRENT_WRITER = """
-with AgreementStore(sys.argv[1]) as store:
-    print("ready", flush=True)
-    sys.stdin.readline()
-    for number in range(int(sys.argv[3])):
-        store.add(numbered(sys.argv[2], number), actor=sys.argv[2])
-"""
-
-ENDLESS_WRITER = """
-with AgreementStore(sys.argv[1]) as store:
-    print("ready", flush=True)
-    for batch in itertools.count(len(store) // 25):
-        store.add_many(numbered("k", batch * 25 + n) for n in range(25))
-"""
+def test_only_agreements_are_added(store: AgreementStore) -> None:
+    """add_many of something that is no Agreement is refused by position."""
+    with pytest.raises(InvalidAgreement, match=r"\[1\]"):
+        store.add_many([agreement(), {"id": "x"}])  # type: ignore[list-item]
 
 
-def writer(script: str, *arguments: str) -> subprocess.Popen[str]:
-    """Start a Python process that runs ``script`` after the prelude, with ``arguments``."""
-    source = PRELUDE + textwrap.dedent(script)
-    return subprocess.Popen(  # noqa: S603 - our own interpreter with a fixed script
-        [sys.executable, "-c", source, *arguments],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+# --- decisions from the store -----------------------------------------------------------------
+
+
+def test_check_transfer_reads_the_store(store: AgreementStore) -> None:
+    """check_transfer(agreements=store) answers from that account's agreements."""
+    policy = default_policy()
+    store.add(agreement(destinations=["US"], valid_until=END))
+    at = START + timedelta(days=1)
+    allowed = policy.check_transfer(
+        "DE", "linode-eu", "linode-us", account_id="acme", agreements=store, at=at
     )
+    other = policy.check_transfer(
+        "DE", "linode-eu", "linode-us", account_id="globex", agreements=store, at=at
+    )
+    late = policy.check_transfer(
+        "DE", "linode-eu", "linode-us", account_id="acme", agreements=store, at=END
+    )
+    assert allowed.allowed
+    assert allowed.agreement == agreement(destinations=["US"], valid_until=END)
+    assert not other.allowed
+    assert not late.allowed
+    assert late.lapsed == (agreement(destinations=["US"], valid_until=END),)
 
 
-def await_ready(process: subprocess.Popen[str]) -> None:
-    """Wait for the process to say it is ready; fail with its stderr if it died first."""
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if line != "ready\n":
-        _, errors = process.communicate(timeout=30)
-        pytest.fail(f"writer did not start: {errors}")
+def test_the_store_cache_follows_changes_by_others(target: str) -> None:
+    """A reader's decisions change as soon as another connection records or revokes."""
+    policy = default_policy()
+    at = START + timedelta(days=1)
+
+    def allowed(reader: AgreementStore) -> bool:
+        return policy.check_transfer(
+            "DE", "linode-eu", "linode-us", account_id="acme", agreements=reader, at=at
+        ).allowed
+
+    with AgreementStore(target) as writer, AgreementStore(target, readonly=True) as reader:
+        assert not allowed(reader)
+        writer.add(agreement())
+        assert allowed(reader)
+        writer.revoke("agr-1", version=1, at=START)
+        assert not allowed(reader)
+        writer.add(agreement("agr-2", "globex"))  # another account: acme's entry stays valid
+        assert not allowed(reader)
 
 
-@pytest.mark.slow
-def test_two_processes_add_concurrently(path: pathlib.Path) -> None:
-    """Two processes adding 1,000 agreements each at once leave 2,000, all distinct and intact."""
-    count = 1000
-    with (
-        writer(CONCURRENT_WRITER, str(path), "p", str(count)) as first,
-        writer(CONCURRENT_WRITER, str(path), "q", str(count)) as second,
-    ):
-        for process in (first, second):
-            await_ready(process)
-        outcomes = []
-        for process in (first, second):
-            assert process.stdin is not None
-            process.stdin.write("go\n")
-            process.stdin.flush()
-        for process in (first, second):
-            _, errors = process.communicate(timeout=120)
-            outcomes.append((process.returncode, errors))
-    assert outcomes == [(0, ""), (0, "")]
-    expected = {a.id: a for p in "pq" for a in (numbered(p, n) for n in range(count))}
-    with AgreementStore(path) as store:
-        stored = store.all()
-        history = store.history()
-    assert len(stored) == len({a.id for a in stored}) == 2 * count
-    assert {a.id: a for a in stored} == expected
-    assert [e.seq for e in history] == sorted({e.seq for e in history})
-    assert sorted(e.agreement_id for e in history) == sorted(expected)
+def test_an_agreement_a_later_catalog_lacks_breaks_no_one(
+    target: str, tmp_path: pathlib.Path
+) -> None:
+    """An agreement naming a data center the catalog no longer has is unusable, never fatal.
+
+    Recorded under a catalog that has the data center, read under one that does not: its
+    account's decisions say so, and other accounts answer as before.
+    """
+    wider = wider_policy(tmp_path)
+    with AgreementStore(target, policy=wider) as store:
+        store.add(agreement("gone", destinations=["linode-us-extra"]))
+        store.add(agreement("fine", "globex"))
+    policy = default_policy()
+    with AgreementStore(target, readonly=True) as store:
+        report = store.verify()
+        assert [(u.id, u.account_id) for u in report.unusable] == [("gone", "acme")]
+        assert "linode-us-extra" in report.unusable[0].reason
+        assert not report.ok
+        at = START + timedelta(days=1)
+        denied = policy.check_transfer(
+            "DE", "linode-eu", "linode-us", account_id="acme", agreements=store, at=at
+        )
+        assert not denied.allowed
+        assert [u.id for u in denied.unusable] == ["gone"]
+        assert "cannot be used" in denied.reason
+        in_region = policy.check_transfer(
+            "DE", "linode-eu", "aws-eu-west-1", account_id="acme", agreements=store, at=at
+        )
+        assert in_region.allowed
+        assert policy.check_transfer(
+            "DE", "linode-eu", "linode-us", account_id="globex", agreements=store, at=at
+        ).allowed
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
-def test_killed_writer_leaves_consistent_store(path: pathlib.Path) -> None:
-    """A writer killed with SIGKILL mid-loop leaves only whole batches, and the store works on."""
-    for round_ in range(1, 4):  # each round's writer resumes where the killed one stopped
-        with writer(ENDLESS_WRITER, str(path)) as process:
-            await_ready(process)
-            with AgreementStore(path) as probe:
-                deadline = time.monotonic() + 30
-                while len(probe) < 500 * round_ and time.monotonic() < deadline:
-                    time.sleep(0.005)
-            process.kill()  # SIGKILL on POSIX: no clean-up runs in the writer
-            process.communicate(timeout=30)
-        assert process.returncode == -9
-    with AgreementStore(path) as store:
-        stored = store.all()
-        history = store.history()
-        count = len(store)
-        store.add(agreement("after-the-crashes"))
-        assert len(store) == count + 1
-    with raw(path) as connection:
-        check = connection.execute("PRAGMA integrity_check").fetchall()
-        (events,) = connection.execute("SELECT COUNT(*) FROM agreement_event").fetchone()
-    assert count >= 1500
-    assert count % 25 == 0  # one transaction per batch of 25: never a part of one
-    assert stored == tuple(numbered("k", n) for n in range(count))
-    assert len(history) == count == events - 1
-    assert {e.kind for e in history} == {EventKind.ADD}
-    assert check == [("ok",)]
+def test_verify_reports_the_head_and_checks_an_anchor(store: AgreementStore) -> None:
+    """verify() gives the head hash; a head recorded earlier must still be in the chain."""
+    store.add(agreement())
+    first = store.verify()
+    store.add(agreement("agr-2"))
+    second = store.verify(head=first.head)
+    assert (first.events, second.events, second.agreements) == (1, 2, 2)
+    assert first.head != second.head
+    assert second.to_dict()["head"] == second.head
+    with pytest.raises(StoreError, match="no event of the chain"):
+        store.verify(head="f" * 64)
+
+
+def test_load_agreements_reads_a_store_read_only(target: str) -> None:
+    """load_agreements reads a store (a path or a URL) as it stands, never writing to it."""
+    with AgreementStore(target) as store:
+        store.add_many([agreement(), agreement("agr-2", "globex")])
+        store.revoke("agr-1", version=1, at=REVOKED)
+    expected = (agreement(revoked_at=REVOKED), agreement("agr-2", "globex"))
+    assert load_agreements(target) == expected
+    assert read_store(target) == expected
+
+
+# --- the store of residency 0.1 ---------------------------------------------------------------
+
+_SCHEMA_1 = (
+    "CREATE TABLE agreement (id TEXT PRIMARY KEY, account_id TEXT)",
+    """CREATE TABLE agreement_event (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT, agreement_id TEXT, account_id TEXT,
+        recorded_at TEXT, actor TEXT, note TEXT, snapshot TEXT)""",
+    "PRAGMA application_id = 1380275033",
+    "PRAGMA user_version = 1",
+)
+
+
+def _old_store(path: pathlib.Path) -> None:
+    """A store as residency 0.1 wrote it, with one bad window (the clock-change case)."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    for statement in _SCHEMA_1:
+        connection.execute(statement)
+    snapshots = [
+        agreement().to_dict(),
+        agreement("agr-2", "globex", valid_until=END).to_dict(),
+        dict(
+            agreement("dst", "initech").to_dict(),
+            valid_from="2026-10-25T02:30:00+01:00",
+            valid_until="2026-10-25T02:45:00+02:00",
+        ),
+    ]
+    for snapshot in snapshots:
+        connection.execute("INSERT INTO agreement VALUES (?, ?)", (snapshot["id"], "x"))
+        connection.execute(
+            "INSERT INTO agreement_event (kind, agreement_id, snapshot) VALUES ('add', ?, ?)",
+            (snapshot["id"], json.dumps(snapshot)),
+        )
+    connection.close()
+
+
+def test_a_store_of_residency_0_1_is_read_and_carried_over(tmp_path: pathlib.Path) -> None:
+    """A 0.1 store opens as a source of agreements (its bad window left out), not as a store."""
+    old = tmp_path / "old.sqlite3"
+    _old_store(old)
+    before = old.read_bytes()
+    with pytest.raises(StoreCorrupt, match="agreements import OLD --store NEW"):
+        AgreementStore(old)
+    agreements = load_agreements(old)
+    assert agreements == (agreement(), agreement("agr-2", "globex", valid_until=END))
+    with AgreementStore(tmp_path / "new.sqlite3") as new:
+        assert new.add_many(agreements, note="carried over from residency 0.1") == 2
+        assert new.verify().agreements == 2
+    assert old.read_bytes() == before
+
+
+def test_an_unusable_agreement_reads_as_such() -> None:
+    """UnusableAgreement carries who and why; an index holds it beside the usable ones."""
+    item = UnusableAgreement("x", "acme", "its snapshot cannot be read")
+    index = AgreementIndex([agreement()], unusable=[item])
+    assert index.unusable("acme") == (item,)
+    assert index.unusable() == (item,)
+    assert index.unusable("globex") == ()
+    assert index.for_account("acme") == (agreement(),)

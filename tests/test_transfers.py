@@ -265,12 +265,21 @@ def test_naive_time_is_refused() -> None:
         )
 
 
-def test_agreement_with_unknown_destination_is_refused() -> None:
-    """An agreement naming a place the catalog lacks is an error, not a silent no."""
-    with pytest.raises(InvalidAgreement, match="'MARS' is neither a region nor a data center"):
-        default_policy().check_transfer(
-            "GB", "linode-uk", "linode-eu", account_id="acme", agreements=[_agreement(["MARS"])]
-        )
+def test_agreement_with_unknown_destination_allows_nothing_and_says_why() -> None:
+    """An agreement naming a place the catalog lacks cannot be used: the denial names it."""
+    decision = default_policy().check_transfer(
+        "GB",
+        "linode-uk",
+        "linode-eu",
+        account_id="acme",
+        agreements=[_agreement(["MARS", "EU"])],
+        at=NOW,
+    )
+    assert decision.allowed is False
+    assert [(item.id, item.account_id) for item in decision.unusable] == [("agr-1", "acme")]
+    assert "'MARS', neither a region nor a data center of the catalog" in decision.reason
+    assert "cannot be used" in decision.reason
+    assert decision.to_dict()["unusable"][0]["id"] == "agr-1"
 
 
 def test_bad_account_is_refused() -> None:
@@ -357,12 +366,19 @@ def test_decisions_are_silent_without_listeners(caplog: pytest.LogCaptureFixture
 
 def test_an_unchecked_index_is_checked_on_use() -> None:
     """An index built by hand is checked on use; one from check_agreements is marked checked."""
-    bad = AgreementIndex([_agreement(["MARS"])])
+    bad = AgreementIndex([_agreement(["MARS"]), _agreement(["EU"], id="agr-2")])
     assert bad.checked_against is None
-    with pytest.raises(InvalidAgreement):
-        default_policy().check_transfer(
-            "GB", "linode-uk", "linode-uk", account_id="acme", agreements=bad, at=NOW
-        )
+    in_region = default_policy().check_transfer(
+        "GB", "linode-uk", "linode-uk", account_id="acme", agreements=bad, at=NOW
+    )
+    assert in_region.allowed
+    assert in_region.unusable == ()
+    across = default_policy().check_transfer(
+        "GB", "linode-uk", "linode-eu", account_id="acme", agreements=bad, at=NOW
+    )
+    assert across.allowed
+    assert across.agreement is not None
+    assert across.agreement.id == "agr-2"
     good = default_policy().check_agreements([_agreement(["EU"])])
     assert good.checked_against is not None
     decision = default_policy().check_transfer(

@@ -20,11 +20,10 @@ The ASCII folds of names (:mod:`residency._normalize`) and the placement cache
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
-from residency._text import shown
+from residency._time import micros
 from residency.agreements import AgreementIndex
-from residency.errors import InvalidAgreement, Problem
 from residency.placement import data_center_key, score
 from residency.transfers import TransferBasis, TransferDecision
 
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Set as AbstractSet
     from datetime import datetime
 
-    from residency.agreements import Agreement
+    from residency.agreements import Agreement, UnusableAgreement
     from residency.catalog import DataCenter
     from residency.placement import Placement
 
@@ -111,32 +110,19 @@ class Ranker:
 def _index(
     agreements: AgreementIndex | Iterable[Agreement], account_id: str, known: AbstractSet[str]
 ) -> AgreementIndex:
-    """The account's agreements as an index whose destinations are known to be the catalog's."""
-    if isinstance(agreements, AgreementIndex):
-        if agreements.checked_against is known:
-            return agreements
-        own = agreements.for_account(account_id)
-    else:
-        own = tuple(a for a in agreements if a.account_id == account_id)
-    for agreement in own:
-        if not agreement.destinations <= known:
-            raise unknown_destinations(agreement, known)
-    return agreements if isinstance(agreements, AgreementIndex) else AgreementIndex(own)
+    """The account's agreements as an index in which those naming unknown places are unusable.
+
+    An :class:`AgreementIndex` and an agreement store answer for themselves (the store reads
+    the account alone); any other collection is indexed for the account.
+    """
+    index_for = getattr(agreements, "_index_for", None)
+    if index_for is not None:
+        return cast("AgreementIndex", index_for(account_id, known))
+    own = tuple(a for a in agreements if a.account_id == account_id)
+    return AgreementIndex(own)._index_for(account_id, known)  # noqa: SLF001 - its protocol
 
 
-def unknown_destinations(agreement: Agreement, known: AbstractSet[str]) -> InvalidAgreement:
-    """The error for an agreement that names places the catalog does not hold."""
-    problems = [
-        Problem(
-            f"{agreement.id}.destinations",
-            f"{shown(destination)} is neither a region nor a data center of the catalog",
-        )
-        for destination in sorted(agreement.destinations - known)
-    ]
-    return InvalidAgreement(problems)
-
-
-def decide(  # noqa: PLR0913 - the inputs of a decision
+def decide(  # noqa: C901, PLR0913 - the inputs of a decision, decided inline
     placement: Placement,
     source: DataCenter,
     target: DataCenter,
@@ -156,10 +142,11 @@ def decide(  # noqa: PLR0913 - the inputs of a decision
     source_covered = source.region == region
     agreement: Agreement | None = None
     lapsed: list[Agreement] = []
+    unusable: tuple[UnusableAgreement, ...] = ()
     if account_id is not None and agreements:
         index = _index(agreements, account_id, known_destinations)
         if not (in_region and source_covered):  # else no agreement can change the answer
-            moment = at.timestamp()
+            moment = micros(at)
             if not source_covered:
                 source_covered = any(
                     start <= moment < end
@@ -171,6 +158,8 @@ def decide(  # noqa: PLR0913 - the inputs of a decision
                         lapsed.append(candidate)
                     elif agreement is None:
                         agreement = candidate
+                if agreement is None:
+                    unusable = index.unusable(account_id)
     if in_region:
         basis, allowed = TransferBasis.IN_REGION, True
     elif agreement is not None:
@@ -188,4 +177,5 @@ def decide(  # noqa: PLR0913 - the inputs of a decision
         agreement,
         tuple(lapsed) if lapsed else (),
         not source_covered,
+        unusable,
     )

@@ -131,6 +131,7 @@ class DecisionJSON(LocationJSON):
     account_id: str | None
     agreement: AgreementJSON | None
     lapsed: list[dict[str, Any]]
+    unusable: list[dict[str, str]]
     misplaced: bool
     at: str
     catalog: str
@@ -212,6 +213,10 @@ def decision(value: TransferDecision) -> DecisionJSON:
         "lapsed": [
             {**agreement(item), "not_in_force": item.why_not_in_force(value.at) or None}
             for item in value.lapsed
+        ],
+        "unusable": [
+            {"id": item.id, "account_id": item.account_id, "reason": item.reason}
+            for item in value.unusable
         ],
         "misplaced": value.misplaced,
         "at": value.at.isoformat(),

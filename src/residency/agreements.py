@@ -25,21 +25,34 @@ True
 from __future__ import annotations
 
 import enum
-import math
 import os
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from residency._text import shown
-from residency._time import aware
+from residency._time import EPOCH, aware, micros
 from residency.errors import InvalidAgreement, Problem
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Set as AbstractSet
     from datetime import datetime
 
-__all__ = ["SQLITE_HEADER", "Agreement", "AgreementIndex", "LegalBasis", "Row", "load_agreements"]
+__all__ = [
+    "NEVER",
+    "SQLITE_HEADER",
+    "Agreement",
+    "AgreementIndex",
+    "LegalBasis",
+    "Row",
+    "UnusableAgreement",
+    "load_agreements",
+]
+
+NEVER: Final = 1 << 62
+"""The window end of an agreement that has none, in microseconds: after every datetime."""
 
 
 class LegalBasis(enum.StrEnum):
@@ -99,10 +112,8 @@ class Agreement:
     """The legal basis of the move."""
     reference: str = ""
     """Where the agreement is recorded: a contract number, a ticket, a document."""
-    window: tuple[float, float, float] = attrs.field(
-        init=False, eq=False, repr=False, default=(0.0, 0.0, 0.0)
-    )
-    """The window as POSIX timestamps (from, until, revoked; inf for none), for fast checks."""
+    window: tuple[int, int, int] = attrs.field(init=False, eq=False, repr=False, default=(0, 0, 0))
+    """The window as exact microseconds since the epoch (from, until, revoked; NEVER for none)."""
 
     def __attrs_post_init__(self) -> None:
         # Values come from files and callers alike: check them as plain objects.
@@ -119,36 +130,44 @@ class Agreement:
             for name in ("id", "account_id")
             if not isinstance(fields[name], str) or not fields[name]
         ]
+        problems.extend(
+            Problem(name, f"{name} holds {why}")
+            for name in ("id", "account_id", "reference")
+            if isinstance(fields[name], str) and (why := unstorable(str(fields[name])))
+        )
         if not self.destinations:
             problems.append(Problem("destinations", "an agreement names at least one destination"))
         destinations: frozenset[object] = self.destinations
-        if any(not isinstance(item, str) or not item for item in destinations):
-            problems.append(Problem("destinations", "every destination is a non-empty str"))
+        if any(not isinstance(item, str) or not item or unstorable(item) for item in destinations):
+            message = "every destination is a non-empty str without NUL or unpaired surrogates"
+            problems.append(Problem("destinations", message))
         if not isinstance(fields["reference"], str):
             message = f"reference must be a str, not {shown(fields['reference'])}"
             problems.append(Problem("reference", message))
-        for name in ("valid_from", "valid_until", "revoked_at"):
-            _aware(name, fields[name])
+        window = [
+            NEVER if fields[name] is None else micros(aware(fields[name], name))
+            for name in ("valid_from", "valid_until", "revoked_at")
+        ]
+        start, until, _ = window
         if fields["valid_from"] is None:
             problems.append(Problem("valid_from", "an agreement starts at a known instant"))
-        elif self.valid_until is not None and self.valid_until <= self.valid_from:
-            message = f"the window ends ({self.valid_until}) before it starts ({self.valid_from})"
+        elif until <= start:
+            # Exact instants, never wall clocks: 02:45 before a clock change ends 45 minutes
+            # before 02:30 after it, although it reads later.
+            message = (
+                f"the window ends ({_utc(until)}) before it starts ({_utc(start)}), "
+                "compared as instants in UTC"
+            )
             problems.append(Problem("valid_until", message))
         if problems:
             named = fields["id"] if isinstance(fields["id"], str) and fields["id"] else None
             raise InvalidAgreement(problems, agreement=named)
-        # Timestamps keep the instants' order exactly (microseconds fit a double's precision).
-        window = (
-            self.valid_from.timestamp(),
-            self.valid_until.timestamp() if self.valid_until is not None else math.inf,
-            self.revoked_at.timestamp() if self.revoked_at is not None else math.inf,
-        )
-        object.__setattr__(self, "window", window)
+        object.__setattr__(self, "window", tuple(window))
 
     def in_force(self, at: datetime) -> bool:
         """Whether the agreement is in force at the instant ``at`` (an aware datetime)."""
         start, until, revoked = self.window
-        moment = at.timestamp()
+        moment = micros(aware(at, "at"))
         return start <= moment < until and moment < revoked
 
     def covers(self, region: str, data_center: str) -> bool:
@@ -157,11 +176,13 @@ class Agreement:
 
     def why_not_in_force(self, at: datetime) -> str:
         """Say why the agreement is not in force at ``at``; empty when it is."""
-        if at < self.valid_from:
+        start, until, revoked = self.window
+        moment = micros(aware(at, "at"))
+        if moment < start:
             return f"it starts only at {self.valid_from.isoformat()}"
-        if self.revoked_at is not None and at >= self.revoked_at:
+        if self.revoked_at is not None and moment >= revoked:
             return f"it was revoked at {self.revoked_at.isoformat()}"
-        if self.valid_until is not None and at >= self.valid_until:
+        if self.valid_until is not None and moment >= until:
             return f"it ended at {self.valid_until.isoformat()}"
         return ""
 
@@ -172,19 +193,63 @@ class Agreement:
         return dict(_wire.agreement(self))
 
 
-Row = tuple[float, float, Agreement]
-"""An agreement and the instants it is in force between, as timestamps: (start, end, agreement)."""
+@attrs.frozen
+class UnusableAgreement:
+    """An agreement that is recorded but cannot be used: it allows nothing, and says why.
+
+    A store may hold an agreement that the code or catalog reading it cannot interpret: one
+    written by another version, or naming a data center a later catalog no longer has. It
+    never allows a move, it never breaks the answers for other accounts, and the decisions
+    of its own account name it with the reason.
+    """
+
+    id: str
+    """The agreement id, as recorded."""
+    account_id: str
+    """The account it was recorded for."""
+    reason: str
+    """Why it cannot be used, in words."""
 
 
-def _order(agreement: Agreement) -> tuple[datetime, str]:
-    return (agreement.valid_from, agreement.id)
+Row = tuple[int, int, Agreement]
+"""An agreement and the instants it is in force between, in exact microseconds since the
+epoch: (start, end, agreement)."""
+
+
+def _order(agreement: Agreement) -> tuple[int, str]:
+    return (agreement.window[0], agreement.id)
+
+
+def _utc(value: int) -> str:
+    return (EPOCH + timedelta(microseconds=value)).isoformat().replace("+00:00", "Z")
+
+
+_UNSTORABLE: Final = {
+    0: "a NUL character",
+    **dict.fromkeys(range(55296, 57344), "an unpaired surrogate"),
+}
+
+
+def unstorable(text: str) -> str:
+    """Say what in ``text`` no store keeps faithfully (NUL, unpaired surrogates); or ''.
+
+    Neither can be written as UTF-8 text in SQLite or PostgreSQL without being changed.
+    """
+    if text.isprintable():
+        return ""
+    for character in text:
+        why = _UNSTORABLE.get(ord(character))
+        if why is not None:
+            return f"{why} (U+{ord(character):04X})"
+    return ""
 
 
 class AgreementIndex:
     """Agreements held by account, for transfer checks that look only at one account's own.
 
     Ids must be unique; within an account, agreements are kept in order of ``valid_from``,
-    then id, and the first one that covers a move is the one a decision names.
+    then id, and the first one that covers a move is the one a decision names. Agreements
+    that cannot be used (:class:`UnusableAgreement`) are held beside them, per account.
 
     >>> from datetime import UTC, datetime
     >>> index = AgreementIndex(
@@ -201,10 +266,23 @@ class AgreementIndex:
     (1, ['a'], ())
     """
 
-    __slots__ = ("_by_account", "_by_destination", "_count", "checked_against")
+    __slots__ = (
+        "_by_account",
+        "_by_destination",
+        "_count",
+        "_decode",
+        "_packed",
+        "_unusable",
+        "checked_against",
+    )
 
-    def __init__(self, agreements: Iterable[Agreement] = ()) -> None:
-        """Index ``agreements``; a duplicate id is refused."""
+    def __init__(
+        self,
+        agreements: Iterable[Agreement] = (),
+        *,
+        unusable: Iterable[UnusableAgreement] = (),
+    ) -> None:
+        """Index ``agreements``, and ``unusable`` ones beside them; a duplicate id is refused."""
         self.checked_against: frozenset[str] | None = None
         """The destinations every agreement was checked against (``Policy.check_agreements``)."""
         by_account: dict[str, list[Agreement]] = {}
@@ -218,48 +296,115 @@ class AgreementIndex:
             by_account.setdefault(agreement.account_id, []).append(agreement)
         if problems:
             raise InvalidAgreement(problems)
+        self._unusable: dict[str, tuple[UnusableAgreement, ...]] = {}
+        for item in unusable:
+            self._unusable[item.account_id] = (*self._unusable.get(item.account_id, ()), item)
         # Two maps: an account's agreements in order, and the same by destination as rows
         # that carry the window beside the agreement, so that a check reaches few objects.
         self._by_account: dict[str, tuple[Agreement, ...]] = {}
         self._by_destination: dict[str, dict[str, tuple[Row, ...]]] = {}
         for account, items in by_account.items():
-            ordered = self._by_account[account] = tuple(sorted(items, key=_order))
-            by_destination: dict[str, list[Row]] = {}
-            for agreement in ordered:
-                start, until, revoked = agreement.window
-                row = (start, min(until, revoked), agreement)
-                for destination in agreement.destinations:
-                    by_destination.setdefault(destination, []).append(row)
-            self._by_destination[account] = {
-                place: tuple(rows) for place, rows in by_destination.items()
-            }
+            self._hold(account, items)
         self._count = len(seen)
+        self._packed: dict[str, Any] | None = None
+        self._decode: Callable[[str, Any], tuple[list[Agreement], list[UnusableAgreement]]]
+
+    @classmethod
+    def _from_packed(
+        cls,
+        packed: dict[str, Any],
+        count: int,
+        decode: Callable[[str, Any], tuple[list[Agreement], list[UnusableAgreement]]],
+    ) -> AgreementIndex:
+        """An index whose accounts are kept packed and decoded on first use (an agreement store).
+
+        ``packed`` maps each account to what ``decode(account, packed[account])`` turns into
+        its agreements and its unusable ones; ``count`` is how many agreements it holds.
+        """
+        index = cls()
+        index._packed = packed
+        index._decode = decode
+        index._count = count
+        return index
+
+    def _hold(self, account: str, items: Iterable[Agreement]) -> None:
+        ordered = self._by_account[account] = tuple(sorted(items, key=_order))
+        by_destination: dict[str, list[Row]] = {}
+        for agreement in ordered:
+            start, until, revoked = agreement.window
+            row = (start, min(until, revoked), agreement)
+            for destination in agreement.destinations:
+                by_destination.setdefault(destination, []).append(row)
+        self._by_destination[account] = {
+            place: tuple(rows) for place, rows in by_destination.items()
+        }
+
+    def _unpack(self, account_id: str) -> bool:
+        """Decode a packed account into the maps; whether the index holds the account."""
+        packed = self._packed
+        if packed is None or account_id in self._by_account:
+            return False
+        data = packed.get(account_id)
+        if data is None:
+            return False
+        usable, unusable = self._decode(account_id, data)
+        self._hold(account_id, usable)
+        if unusable:
+            self._unusable[account_id] = tuple(unusable)
+        return True
 
     def __len__(self) -> int:
         return self._count
 
     def __iter__(self) -> Iterator[Agreement]:
+        if self._packed is not None:
+            for account in self._packed:
+                yield from self.for_account(account)
+            return
         for items in self._by_account.values():
             yield from items
 
     def __repr__(self) -> str:
-        return f"<AgreementIndex of {self._count} agreements, {len(self._by_account)} accounts>"
+        accounts = len(self._packed if self._packed is not None else self._by_account)
+        return f"<AgreementIndex of {self._count} agreements, {accounts} accounts>"
 
     def for_account(self, account_id: str) -> tuple[Agreement, ...]:
         """The agreements of ``account_id``, in order; empty when it has none."""
-        return self._by_account.get(account_id, ())
+        found = self._by_account.get(account_id)
+        if found is None and self._unpack(account_id):
+            found = self._by_account[account_id]
+        return found or ()
+
+    def unusable(self, account_id: str | None = None) -> tuple[UnusableAgreement, ...]:
+        """The agreements of ``account_id`` (of every account, for ``None``) that cannot be used."""
+        if account_id is None:
+            if self._packed is not None:  # decode each account without keeping it
+                return tuple(
+                    item
+                    for account, data in self._packed.items()
+                    for item in (
+                        self._unusable.get(account, ())
+                        if account in self._by_account
+                        else self._decode(account, data)[1]
+                    )
+                )
+            return tuple(item for items in self._unusable.values() for item in items)
+        self.for_account(account_id)
+        return self._unusable.get(account_id, ())
 
     def covering(self, account_id: str, region: str, data_center: str) -> tuple[Row, ...]:
         """The agreements of ``account_id`` that name ``region`` or ``data_center``, in order.
 
-        Each comes as a row ``(start, end, agreement)``: the instants, as POSIX timestamps,
-        from which it is in force and from which it no longer is (the earlier of its end and
-        its revocation; ``inf`` for neither). It is in force at ``moment`` exactly when
-        ``start <= moment < end``.
+        Each comes as a row ``(start, end, agreement)``: the instants, in exact microseconds
+        since the epoch, from which it is in force and from which it no longer is (the earlier
+        of its end and its revocation; :data:`NEVER` for neither). It is in force at
+        ``moment`` exactly when ``start <= moment < end``.
         """
         by_destination = self._by_destination.get(account_id)
         if by_destination is None:
-            return ()
+            if not self._unpack(account_id):
+                return ()
+            by_destination = self._by_destination[account_id]
         by_region = by_destination.get(region, ())
         by_data_center = by_destination.get(data_center, ())
         if not by_data_center:
@@ -274,8 +419,39 @@ class AgreementIndex:
         )
 
     def accounts(self) -> frozenset[str]:
-        """Every account that has at least one agreement."""
-        return frozenset(self._by_account)
+        """Every account that has at least one agreement (usable or not)."""
+        if self._packed is not None:
+            return frozenset(self._packed)
+        return frozenset(self._by_account) | frozenset(self._unusable)
+
+    def _index_for(self, account_id: str, known: AbstractSet[str]) -> AgreementIndex:
+        """This index, or one for ``account_id`` alone that holds its unknown places as unusable.
+
+        An agreement naming a place outside ``known`` (the catalog's regions and data
+        centers) cannot be interpreted: it allows nothing, and decisions name it.
+        """
+        if self.checked_against is known:
+            return self
+        own = self.for_account(account_id)
+        if all(agreement.destinations <= known for agreement in own):
+            return self
+        usable = [agreement for agreement in own if agreement.destinations <= known]
+        unusable = [
+            *self.unusable(account_id),
+            *(
+                unknown_destinations(agreement, known)
+                for agreement in own
+                if not agreement.destinations <= known
+            ),
+        ]
+        return AgreementIndex(usable, unusable=unusable)
+
+
+def unknown_destinations(agreement: Agreement, known: AbstractSet[str]) -> UnusableAgreement:
+    """``agreement`` as unusable, because it names places that ``known`` does not hold."""
+    missing = ", ".join(shown(place) for place in sorted(agreement.destinations - known))
+    reason = f"it names {missing}, neither a region nor a data center of the catalog"
+    return UnusableAgreement(agreement.id, agreement.account_id, reason)
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -287,12 +463,14 @@ _STORE_SUFFIXES = frozenset({".sqlite3", ".sqlite", ".db"})
 def load_agreements(path: str | os.PathLike[str]) -> tuple[Agreement, ...]:
     """Read every agreement of ``path``: an agreements file (TOML or JSON) or an agreement store.
 
-    A store is recognised by its first bytes, whatever its name, and read without writing
-    (it is never created). An agreements file holds a top-level ``agreements`` array whose
-    entries use the field names of :class:`Agreement`; times are RFC 3339 with an offset (a
-    TOML offset date-time, or a JSON string), never a number. Every problem of the file is
-    reported at once in one :class:`~residency.errors.InvalidAgreement`, and ids must be
-    unique.
+    A store is a ``postgresql://`` URL, or a file recognised by its first bytes whatever its
+    name; it is read without writing (never created), including a store of residency 0.1,
+    and its agreements that cannot be used are left out (they allow nothing;
+    ``AgreementStore.verify()`` names them). An agreements file holds a top-level
+    ``agreements`` array whose entries use the field names of :class:`Agreement`; times are
+    RFC 3339 with an offset (a TOML offset date-time, or a JSON string), never a number.
+    Every problem of the file is reported at once in one
+    :class:`~residency.errors.InvalidAgreement`, and ids must be unique.
 
     Raises:
         FileError: the file cannot be read, or is no TOML or JSON document.
@@ -302,19 +480,20 @@ def load_agreements(path: str | os.PathLike[str]) -> tuple[Agreement, ...]:
     from residency import _files, _schema  # noqa: PLC0415 - pydantic loads only for files
 
     source = os.fspath(path)
-    if _files.starts_with(path, SQLITE_HEADER):
-        from residency.store import AgreementStore  # noqa: PLC0415 - sqlite3 only for stores
+    if source.startswith(("postgresql://", "postgres://")) or _files.starts_with(
+        path, SQLITE_HEADER
+    ):
+        from residency.store import read_store  # noqa: PLC0415 - sqlite3 only for stores
 
-        with AgreementStore(path, create=False) as store:
-            return tuple(store.index())
+        return read_store(source)
     if os.path.splitext(source)[1].lower() in _STORE_SUFFIXES:  # noqa: PTH122 - str or PathLike
-        from residency.errors import StoreError  # noqa: PLC0415
+        from residency.errors import StoreCorrupt, StoreMissing  # noqa: PLC0415
 
         if not os.path.lexists(source):
             message = "no such file (residency creates no agreement store to read one)"
-        else:
-            message = "not an SQLite database, so not an agreement store"
-        raise StoreError(message, path=source)
+            raise StoreMissing(message, path=source)
+        message = "not an SQLite database, so not an agreement store"
+        raise StoreCorrupt(message, path=source)
     checked = _schema.check_agreements(_files.read_document(path))
     agreements: list[Agreement] = []
     problems = list(checked.problems)

@@ -19,7 +19,14 @@ ends in one of these, with fields that say why, never in a silent default::
     ├── InvalidAgreement (ValueError)          a malformed agreement or agreements file; .problems
     ├── AgreementConflict (ValueError)         the store refuses a change: a duplicate id, ...
     ├── UnknownAgreement (LookupError)         an agreement id the store does not hold
-    ├── StoreError (OSError)                   a file that is no usable agreement store
+    ├── StoreError (OSError)                   the agreement store cannot be used as asked
+    │   ├── StoreMissing (FileNotFoundError)   no store there, and none is created
+    │   ├── StoreUnavailable                   not a regular file, no permission, no server
+    │   ├── StoreLocked                        another writer held it too long
+    │   ├── StoreReadOnly (PermissionError)    opened read-only, or the file refuses writes
+    │   ├── StoreFull                          the disk or quota is full
+    │   └── StoreCorrupt                       not a store, damaged, or newer
+    │       └── StoreTampered                  history altered outside residency; .event
     ├── FileError (OSError)                    a file that cannot be read or written as asked
     │   ├── NotARegularFile                    missing, a FIFO, a device, a directory; .path
     │   └── FileTooLarge                       larger than residency reads for its purpose
@@ -66,7 +73,14 @@ __all__ = [
     "NotARegularFile",
     "Problem",
     "ResidencyError",
+    "StoreCorrupt",
     "StoreError",
+    "StoreFull",
+    "StoreLocked",
+    "StoreMissing",
+    "StoreReadOnly",
+    "StoreTampered",
+    "StoreUnavailable",
     "TransferDenied",
     "UnassignedLocation",
     "UnknownAgreement",
@@ -308,13 +322,13 @@ class UnknownAgreement(ResidencyError, LookupError):
 
 
 class StoreError(ResidencyError, OSError):
-    """The agreement store's file cannot be used: not a store, damaged, newer, or locked."""
+    """The agreement store cannot be used as asked; each subclass says which way."""
 
     def __init__(self, message: str, *, path: str, where: str = "") -> None:
         self.path = path
-        """The store's file."""
+        """The store: its file, or its PostgreSQL URL without the password."""
         self.where = where
-        """The record at fault, when one is (``agreement_event[12]``)."""
+        """The record at fault, when one is (``event 12``)."""
         at = f" ({where})" if where else ""
         super().__init__(f"{shown_path(path)}{at}: {message}")
         # OSError would otherwise format itself from its arguments; keep ours.
@@ -322,6 +336,43 @@ class StoreError(ResidencyError, OSError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class StoreMissing(StoreError, FileNotFoundError):
+    """No store where one was named, and none is created: a missing file, folder or database."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be opened or reached: not a regular file, no permission, no server."""
+
+
+class StoreLocked(StoreError):
+    """Another writer held the store for longer than a write waits."""
+
+
+class StoreReadOnly(StoreError, PermissionError):
+    """A write to a store opened read-only, or that the file or database refuses to write."""
+
+
+class StoreFull(StoreError):
+    """The disk or quota is full: the write was not made."""
+
+
+class StoreCorrupt(StoreError):
+    """Not a residency store, a damaged one, or one written by a newer residency."""
+
+
+class StoreTampered(StoreCorrupt):
+    """The history was altered outside residency: ``event`` names the first bad event.
+
+    An inserted, changed or removed event breaks the hash chain; a dropped, disabled or
+    rewritten trigger or index differs from the schema residency made.
+    """
+
+    def __init__(self, message: str, *, path: str, event: int | None = None) -> None:
+        self.event = event
+        """The ``seq`` of the first bad event; ``None`` when the schema, not an event, is."""
+        super().__init__(message, path=path, where=f"event {event}" if event else "")
 
 
 class FileError(ResidencyError, OSError):

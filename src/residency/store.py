@@ -1,12 +1,28 @@
-"""The durable agreement store: every agreement, revocation and change, kept on SQLite.
+"""The durable agreement store: every agreement, revocation and change, tamper-evident.
 
-An :class:`AgreementStore` is one SQLite file. Each ``add``, ``revoke`` and ``amend`` appends one
-:class:`Event` that holds the whole agreement as it stands after the event; nothing is updated in
-place or deleted, and the database itself refuses ``UPDATE`` and ``DELETE`` on its history. The
-current state of an agreement is its latest snapshot, and ``history()`` shows how it got there.
+An :class:`AgreementStore` keeps agreements on SQLite (a file path: one host, the embedded
+default) or on PostgreSQL (a ``postgresql://`` URL: every provisioning host of a deployment
+shares it; the driver is in the ``postgres`` extra). Both keep the same contract:
 
-Every write is one ``BEGIN IMMEDIATE`` transaction, so writers in several processes take turns
-and a writer killed half-way leaves nothing behind.
+- **Append-only.** Each ``add``, ``revoke`` and ``amend`` appends one :class:`Event` holding
+  the whole agreement as it stands after it. The database itself refuses to update, delete or
+  truncate the history, and refuses an insert that is not the next event in order.
+- **Tamper-evident.** Each event carries the hash of the event before it. Opening a store
+  checks the chain and that the schema (tables, indexes, triggers, by their SQL) is the one
+  residency made; :meth:`~AgreementStore.verify` also checks every rule of the history. An
+  inserted, altered or removed event, or a dropped or rewritten trigger or index, is a
+  :class:`~residency.errors.StoreTampered` naming the first bad event.
+- **No lost update.** ``amend`` and ``revoke`` name the ``version`` the caller read; if
+  another process or host changed the agreement since, they raise
+  :class:`~residency.errors.AgreementConflict` and write nothing.
+- **Validated writes.** Each write is checked against the catalog of the store's policy (the
+  bundled catalog by default): a destination it lacks is refused. An agreement that a later
+  catalog, or this version of residency, cannot interpret never breaks other accounts: it is
+  an :class:`~residency.agreements.UnusableAgreement` that allows nothing, named by the
+  decisions of its own account and by ``verify()``.
+- **Reading never writes.** ``AgreementStore(path, readonly=True)`` opens SQLite with
+  ``mode=ro`` (a read-only file works) and PostgreSQL in read-only transactions.
+- **Typed failures.** Every failure is a :class:`~residency.errors.StoreError` subclass.
 
 >>> import pathlib, tempfile
 >>> from datetime import UTC, datetime
@@ -14,7 +30,7 @@ and a writer killed half-way leaves nothing behind.
 ...     tempfile.TemporaryDirectory() as folder,
 ...     AgreementStore(pathlib.Path(folder) / "agreements.sqlite3") as store,
 ... ):
-...     store.add(
+...     event = store.add(
 ...         Agreement(
 ...             id="agr-1",
 ...             account_id="acme",
@@ -25,171 +41,81 @@ and a writer killed half-way leaves nothing behind.
 ...         ),
 ...         actor="alice",
 ...     )
-...     revoked = store.revoke("agr-1", at=datetime(2026, 7, 1, tzinfo=UTC), note="withdrawn")
-...     print([event.kind.value for event in store.history("agr-1")])
+...     revoked = store.revoke(
+...         "agr-1", version=event.version, at=datetime(2026, 7, 1, tzinfo=UTC), note="withdrawn"
+...     )
+...     print([(event.kind.value, event.version) for event in store.history("agr-1")])
 ...     print(store.in_force("acme", datetime(2026, 6, 30, tzinfo=UTC))[0].id)
 ...     print(store.in_force("acme", datetime(2026, 7, 1, tzinfo=UTC)))
-['add', 'revoke']
+...     print(store.verify().events)
+[('add', 1), ('revoke', 2)]
 agr-1
 ()
+2
 """
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import json
 import os
 import pathlib
-import sqlite3
-import time
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Final, Self
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final, Protocol, Self, cast
 
 import attrs
 
-from residency._text import shown
-from residency._time import moment
-from residency.agreements import Agreement, AgreementIndex
+from residency import _chain
+from residency._cache import RecentCache
+from residency._text import quoted, shown
+from residency._time import EPOCH, aware, micros, moment
+from residency.agreements import Agreement, AgreementIndex, UnusableAgreement, unstorable
 from residency.errors import (
     AgreementConflict,
+    InvalidAgreement,
     InvalidTime,
-    StoreError,
+    Problem,
+    StoreCorrupt,
+    StoreTampered,
+    StoreUnavailable,
     UnknownAgreement,
 )
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
+    from collections.abc import Set as AbstractSet
+    from contextlib import AbstractContextManager
 
-__all__ = ["UNCHANGED", "AgreementStore", "Event", "EventKind", "default_store_path"]
+    from residency.policy import Policy
+
+__all__ = [
+    "UNCHANGED",
+    "AgreementStore",
+    "Event",
+    "EventKind",
+    "StoreReport",
+    "default_store_path",
+]
 
 ENVIRONMENT_VARIABLE: Final = "RESIDENCY_AGREEMENTS"
-"""The environment variable that names the default store file, when set."""
+"""The environment variable that names the default store (a file path or a PostgreSQL URL)."""
 
-SCHEMA_VERSION: Final = 1
-"""The schema version this code writes (``PRAGMA user_version``); newer files are refused."""
+CACHE_SIZE: Final = 16_384
+"""Accounts whose agreements a store keeps decoded for ``check_transfer``, per generation."""
 
-APPLICATION_ID: Final = 0x52455359
-"""``PRAGMA application_id`` of a residency store (ASCII ``RESY``): marks the file as ours."""
-
-BUSY_TIMEOUT_SECONDS: Final = 10.0
-"""How long a write waits for another writer (in any process) before it gives up."""
-
-_TABLES: Final = frozenset({"agreement", "agreement_event"})
-_TRIGGERS: Final = frozenset(
-    {
-        "agreement_no_update",
-        "agreement_no_delete",
-        "agreement_event_no_update",
-        "agreement_event_no_delete",
-        "agreement_no_replace",
-        "agreement_event_no_replace",
-    }
-)
-
-# One statement each: executescript() would commit the transaction the schema is created in.
-_SCHEMA: Final = (
-    """
-    CREATE TABLE agreement (
-        id          TEXT NOT NULL PRIMARY KEY CHECK (id <> ''),
-        account_id  TEXT NOT NULL CHECK (account_id <> ''),
-        UNIQUE (id, account_id)
-    )
-    """,
-    "CREATE INDEX agreement_by_account ON agreement (account_id)",
-    """
-    CREATE TABLE agreement_event (
-        seq           INTEGER PRIMARY KEY AUTOINCREMENT,
-        kind          TEXT NOT NULL CHECK (kind IN ('add', 'revoke', 'amend')),
-        agreement_id  TEXT NOT NULL,
-        account_id    TEXT NOT NULL,
-        recorded_at   TEXT NOT NULL CHECK (recorded_at GLOB '[0-9][0-9][0-9][0-9]-*Z'),
-        actor         TEXT NOT NULL,
-        note          TEXT NOT NULL,
-        snapshot      TEXT NOT NULL CHECK (
-            json_valid(snapshot)
-            AND json_extract(snapshot, '$.id') = agreement_id
-            AND json_extract(snapshot, '$.account_id') = account_id
-        ),
-        FOREIGN KEY (agreement_id, account_id) REFERENCES agreement (id, account_id)
-    )
-    """,
-    "CREATE INDEX agreement_event_by_agreement ON agreement_event (agreement_id, seq)",
-    # The database, not only this code, allows one add and one revocation per agreement.
-    """
-    CREATE UNIQUE INDEX agreement_event_one_add
-        ON agreement_event (agreement_id) WHERE kind = 'add'
-    """,
-    """
-    CREATE UNIQUE INDEX agreement_event_one_revoke
-        ON agreement_event (agreement_id) WHERE kind = 'revoke'
-    """,
-    *(
-        f"""
-        CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table}
-        BEGIN
-            SELECT RAISE(ABORT, 'residency: the {table} table is append-only');
-        END
-        """
-        for table in ("agreement", "agreement_event")
-        for action in ("UPDATE", "DELETE")
-    ),
-    # INSERT OR REPLACE deletes the row it replaces without firing DELETE triggers (unless
-    # recursive_triggers is on, which no one can count on), so inserts that would replace abort.
-    """
-    CREATE TRIGGER agreement_no_replace BEFORE INSERT ON agreement
-    WHEN EXISTS (SELECT 1 FROM agreement WHERE id = NEW.id)
-    BEGIN
-        SELECT RAISE(ABORT, 'residency: the agreement table is append-only');
-    END
-    """,
-    """
-    CREATE TRIGGER agreement_event_no_replace BEFORE INSERT ON agreement_event
-    WHEN EXISTS (SELECT 1 FROM agreement_event WHERE seq = NEW.seq)
-        OR (NEW.kind IN ('add', 'revoke') AND EXISTS (
-            SELECT 1 FROM agreement_event
-            WHERE agreement_id = NEW.agreement_id AND kind = NEW.kind
-        ))
-    BEGIN
-        SELECT RAISE(ABORT, 'residency: the agreement_event table is append-only');
-    END
-    """,
-    f"PRAGMA application_id = {APPLICATION_ID}",
-    f"PRAGMA user_version = {SCHEMA_VERSION}",
-)
-
-_INSERT_EVENT: Final = """
-    INSERT INTO agreement_event
-        (kind, agreement_id, account_id, recorded_at, actor, note, snapshot)
-    VALUES (?, ?, ?, ?, ?, ?, ?)
-"""
-_HISTORY: Final = """
-    SELECT seq, kind, agreement_id, recorded_at, actor, note, snapshot
-    FROM agreement_event ORDER BY seq
-"""
-_HISTORY_OF: Final = """
-    SELECT seq, kind, agreement_id, recorded_at, actor, note, snapshot
-    FROM agreement_event WHERE agreement_id = ? ORDER BY seq
-"""
-# The latest snapshot of each agreement, in the order the agreements were added.
-_CURRENT: Final = """
-    SELECT (
-        SELECT snapshot FROM agreement_event AS e
-        WHERE e.agreement_id = a.id ORDER BY e.seq DESC LIMIT 1
-    )
-    FROM agreement AS a
-"""
+_BATCH: Final = 5_000
+_URL_SCHEMES: Final = ("postgresql://", "postgres://")
 
 
 class EventKind(enum.StrEnum):
     """What an event did to an agreement."""
 
     ADD = "add"
-    """The agreement was recorded for the first time."""
-    REVOKE = "revoke"
-    """The agreement was revoked; ``revoked_at`` is set from here on."""
+    """The agreement was recorded for the first time (version 1)."""
     AMEND = "amend"
     """The window end, the destinations or the reference changed."""
+    REVOKE = "revoke"
+    """The agreement was revoked; it is final, and no event follows."""
 
 
 class _Unchanged(enum.Enum):
@@ -208,42 +134,117 @@ class Event:
     """One recorded change of one agreement, with the agreement as it stood after it."""
 
     seq: int
-    """The position in the store's history, increasing in the order events were recorded."""
+    """The position in the store's history: 1, 2, 3, ... in the order events were recorded."""
     kind: EventKind
-    """What happened: ``add``, ``revoke`` or ``amend``."""
+    """What happened: ``add``, ``amend`` or ``revoke``."""
     agreement_id: str
     """The id of the agreement concerned."""
+    account_id: str
+    """The account the agreement belongs to."""
+    version: int
+    """The agreement's version after the event: 1 for its ``add``, one more for each change.
+    Name it to :meth:`AgreementStore.amend` or :meth:`~AgreementStore.revoke`."""
     recorded_at: datetime
     """When the store recorded the event (aware, UTC), by the writer's clock."""
     actor: str
     """Who made the change, as the writer named them; empty when not given."""
     note: str
     """Why, in the writer's words; empty when not given."""
-    agreement: Agreement
-    """The whole agreement as it stood after the event."""
+    agreement: Agreement | UnusableAgreement
+    """The whole agreement as it stood after the event (unusable when it cannot be read)."""
+    hash: str = attrs.field(repr=False)
+    """The event's hash, which the next event carries: the store's head when it is the last."""
 
     def to_dict(self) -> dict[str, Any]:
         """The event as JSON-ready data; the agreement in the field names of agreement files."""
+        agreement = self.agreement
         return {
             "seq": self.seq,
             "kind": self.kind.value,
             "agreement_id": self.agreement_id,
+            "account_id": self.account_id,
+            "version": self.version,
             "recorded_at": _utc_text(self.recorded_at),
             "actor": self.actor,
             "note": self.note,
-            "agreement": self.agreement.to_dict(),
+            "agreement": agreement.to_dict() if isinstance(agreement, Agreement) else None,
+            "unusable": agreement.reason if isinstance(agreement, UnusableAgreement) else None,
+            "hash": self.hash,
         }
 
 
-def default_store_path() -> pathlib.Path:
-    """Return the store file used when none is named.
+@attrs.frozen
+class StoreReport:
+    """What :meth:`AgreementStore.verify` found: the store is whole, and what it holds."""
 
-    ``$RESIDENCY_AGREEMENTS`` when set; otherwise ``residency/agreements.sqlite3`` under
-    ``$XDG_DATA_HOME``, or under ``~/.local/share`` when that is unset, empty or relative (as
-    the XDG Base Directory specification asks).
+    location: str
+    """The store: its file, or its URL without the password."""
+    events: int
+    """How many events the history holds, every one checked."""
+    agreements: int
+    """How many agreements."""
+    head: str
+    """The hash of the last event: record it elsewhere to prove later that nothing before it
+    changed (``verify(head=...)``)."""
+    unusable: tuple[UnusableAgreement, ...]
+    """Agreements that cannot be used with the store's catalog, each with the reason."""
+
+    @property
+    def ok(self) -> bool:
+        """Whether every agreement can be used."""
+        return not self.unusable
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data."""
+        return {
+            "store": self.location,
+            "events": self.events,
+            "agreements": self.agreements,
+            "head": self.head,
+            "unusable": [
+                {"id": item.id, "account_id": item.account_id, "reason": item.reason}
+                for item in self.unusable
+            ],
+        }
+
+
+class _Writer(Protocol):
+    def head(self) -> tuple[int, str]: ...
+    def latest(self, agreement_id: str) -> _chain.Row | None: ...
+    def known(self, agreement_ids: Iterable[str]) -> set[str]: ...
+    def insert(self, rows: Iterable[_chain.Row]) -> None: ...
+
+
+class _Backend(Protocol):
+    """What a database gives the store: the rows of :mod:`residency._chain`, and writes."""
+
+    location: str
+    readonly: bool
+
+    def close(self) -> None: ...
+    def schema_problems(self) -> list[str]: ...
+    def integrity_problems(self) -> list[str]: ...
+    def events(self, after: int = 0) -> Iterator[_chain.Row]: ...
+    def events_of(self, agreement_id: str) -> list[_chain.Row]: ...
+    def latest_of(self, agreement_id: str) -> _chain.Row | None: ...
+    def latest_of_account(self, account_id: str) -> list[tuple[str, str, str]]: ...
+    def latest_all(self, *, by_account: bool) -> Iterator[tuple[str, str, str]]: ...
+    def count(self) -> int: ...
+    def head(self) -> tuple[int, str]: ...
+    def changes(self) -> int: ...
+    def accounts_since(self, seq: int) -> set[str]: ...
+    def write(self) -> AbstractContextManager[_Writer]: ...
+
+
+def default_store_path() -> pathlib.Path:
+    """Return the store file used when none is named (and ``$RESIDENCY_AGREEMENTS`` names none).
+
+    ``residency/agreements.sqlite3`` under ``$XDG_DATA_HOME``, or under ``~/.local/share``
+    when that is unset, empty or relative (as the XDG Base Directory specification asks).
+    ``$RESIDENCY_AGREEMENTS``, when set to a path, is that path.
     """
     explicit = os.environ.get(ENVIRONMENT_VARIABLE, "")
-    if explicit:
+    if explicit and not explicit.startswith(_URL_SCHEMES):
         return pathlib.Path(explicit).expanduser()
     data_home = pathlib.Path(os.environ.get("XDG_DATA_HOME", ""))
     if not data_home.is_absolute():
@@ -251,51 +252,73 @@ def default_store_path() -> pathlib.Path:
     return data_home / "residency" / "agreements.sqlite3"
 
 
-class AgreementStore:
-    """Agreements on SQLite, with every add, revocation and amendment kept as history.
+def is_url(target: object) -> bool:
+    """Whether ``target`` names a PostgreSQL store (a ``postgresql://`` URL)."""
+    return isinstance(target, str) and target.startswith(_URL_SCHEMES)
 
-    Open one per thread (an SQLite connection stays in the thread that made it) and close it,
-    or use it as a context manager. Any number of stores, in any number of processes, may
-    share one file.
+
+class AgreementStore:
+    """Agreements with every add, revocation and amendment kept as a tamper-evident history.
+
+    Open one per thread and close it, or use it as a context manager. Any number of stores, in
+    any number of processes (and, on PostgreSQL, of hosts), may share one store.
     """
 
-    __slots__ = ("_connection", "_path")
+    __slots__ = ("_backend", "_cache", "_changes", "_known", "_policy", "_seen")
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> None:
-        """Open the store at ``path`` (:func:`default_store_path` for ``None``).
+    def __init__(
+        self,
+        target: str | os.PathLike[str] | None = None,
+        *,
+        create: bool = True,
+        readonly: bool = False,
+        policy: Policy | None = None,
+    ) -> None:
+        """Open the store ``target``: a file path, or a ``postgresql://`` URL.
 
-        A missing file, and missing parent folders, are created, unless ``create`` is false:
-        then only an existing store opens (a reader that merely looks creates nothing). A file
-        that is not a residency store, or was written by a newer residency, is refused with
-        :class:`~residency.errors.StoreError`, and nothing is written to it.
+        ``None`` opens the default: ``$RESIDENCY_AGREEMENTS`` when set, else
+        :func:`default_store_path`; only the default's folder is ever made. A missing store is
+        made when ``create`` is true (an empty database becomes one), except ``readonly``,
+        which never writes anything. ``policy`` gives the catalog that writes are checked
+        against (the bundled one by default).
+
+        Raises:
+            StoreMissing: no store there (and ``create`` is false or ``readonly`` true), or
+                the folder of an explicit path does not exist.
+            StoreUnavailable: not a regular file, no permission, no server, no driver.
+            StoreCorrupt: not a residency store, or one of another schema version.
+            StoreTampered: the history or the schema was altered outside residency.
         """
-        self._path = pathlib.Path(path) if path is not None else default_store_path()
-        if create:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            target: str | pathlib.Path = self._path
-        elif not self._path.is_file():
-            message = "no such file (asked to open an existing store, residency creates none)"
-            raise StoreError(message, path=str(self._path))
-        else:
-            target = self._path.absolute().as_uri() + "?mode=rw"  # never creates the file
-        with self._guard():
-            self._connection = sqlite3.connect(
-                target, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, uri=not create
-            )
+        self._policy = policy
+        self._known: AbstractSet[str] | None = None
+        self._backend = _open(target, create=create, readonly=readonly)
         try:
-            with self._guard():
-                self._prepare(create=create)
+            self._check_schema()
+            self._seen = self._check_chain()
+            self._changes = self._backend.changes()
         except BaseException:
-            self._connection.close()
+            self._backend.close()
             raise
+        self._cache: RecentCache[str, AgreementIndex] = RecentCache(CACHE_SIZE, self._read_account)
 
     @property
-    def path(self) -> pathlib.Path:
-        """The store's file."""
-        return self._path
+    def location(self) -> str:
+        """The store: its file, or its URL without the password."""
+        return self._backend.location
+
+    @property
+    def path(self) -> pathlib.Path | None:
+        """The store's file; ``None`` for a PostgreSQL store."""
+        path: pathlib.Path | None = getattr(self._backend, "path", None)
+        return path
+
+    @property
+    def readonly(self) -> bool:
+        """Whether the store was opened read-only."""
+        return self._backend.readonly
 
     def __repr__(self) -> str:
-        return f"<AgreementStore {str(self._path)!r}>"
+        return f"<AgreementStore {quoted(self.location)}>"
 
     def __enter__(self) -> Self:
         return self
@@ -303,25 +326,25 @@ class AgreementStore:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def __bool__(self) -> bool:
+        return True  # a store is a source of agreements, empty or not; len() asks the database
+
     def close(self) -> None:
         """Close the store's connection; closing twice is harmless."""
-        self._connection.close()
+        self._backend.close()
 
     # --- writes ------------------------------------------------------------------------------
 
-    def add(self, agreement: Agreement, *, actor: str = "", note: str = "") -> None:
-        """Record a new agreement; an id the store already holds is refused, and kept as it was.
+    def add(self, agreement: Agreement, *, actor: str = "", note: str = "") -> Event:
+        """Record a new agreement and return its event (version 1).
 
         Raises:
-            AgreementConflict: the store already holds an agreement with this id.
+            InvalidAgreement: ``agreement`` is no :class:`Agreement`, names a destination the
+                catalog lacks, or ``actor`` or ``note`` is not storable text.
+            AgreementConflict: the store already holds an agreement with this id; it is kept
+                as it was.
         """
-        with self._write() as connection:
-            _refuse_known(connection, agreement.id)
-            connection.execute(
-                "INSERT INTO agreement (id, account_id) VALUES (?, ?)",
-                (agreement.id, agreement.account_id),
-            )
-            _append(connection, EventKind.ADD, agreement, actor, note)
+        return self._add([agreement], actor, note)[0][0]
 
     def add_many(self, agreements: Iterable[Agreement], *, actor: str = "", note: str = "") -> int:
         """Record many new agreements in one transaction: all of them, or none; return how many.
@@ -329,54 +352,45 @@ class AgreementStore:
         For importing an agreements file: one transaction is far faster than one per agreement.
 
         Raises:
+            InvalidAgreement: as :meth:`add`, for any of them; nothing is written.
             AgreementConflict: an id is already in the store, or twice in ``agreements``;
                 nothing is written.
         """
-        batch = tuple(agreements)
-        seen: set[str] = set()
-        with self._write() as connection:
-            for agreement in batch:
-                if agreement.id in seen:
-                    message = f"agreement {shown(agreement.id)} is given twice; nothing was written"
-                    raise AgreementConflict(message, agreement=agreement.id)
-                seen.add(agreement.id)
-                _refuse_known(connection, agreement.id)
-            connection.executemany(
-                "INSERT INTO agreement (id, account_id) VALUES (?, ?)",
-                ((agreement.id, agreement.account_id) for agreement in batch),
-            )
-            connection.executemany(
-                _INSERT_EVENT, (_event_row(EventKind.ADD, a, actor, note) for a in batch)
-            )
-        return len(batch)
+        return self._add(agreements, actor, note, keep=False)[1]
 
     def revoke(
-        self, agreement_id: str, *, at: datetime, actor: str = "", note: str = ""
+        self,
+        agreement_id: str,
+        *,
+        version: int,
+        at: datetime,
+        actor: str = "",
+        note: str = "",
     ) -> Agreement:
         """Record that the agreement is revoked from the instant ``at`` on, and return it.
 
+        ``version`` is the version the caller read (:attr:`Event.version`). A revocation is
+        final: nothing can follow it, and a new agreement takes a new id.
+
         Raises:
             InvalidTime: ``at`` is naive or not a datetime.
-            AgreementConflict: the store holds no such agreement, or it was revoked already
+            UnknownAgreement: the store holds no such agreement.
+            AgreementConflict: the agreement changed since ``version``, or was revoked already
                 (the first revocation stands).
         """
-        when = _instant("at", at)
-        with self._write() as connection:
-            current = self._current(connection, agreement_id)
-            if current.revoked_at is not None:
-                message = (
-                    f"agreement {shown(agreement_id)} was already revoked at "
-                    f"{current.revoked_at.isoformat()}; the first revocation stands"
-                )
-                raise AgreementConflict(message, agreement=agreement_id)
-            revoked = attrs.evolve(current, revoked_at=when)
-            _append(connection, EventKind.REVOKE, revoked, actor, note)
-        return revoked
+        if (at_all := cast("object", at)) is None:
+            message = "at must be an aware datetime, not None: a revocation names its instant"
+            raise InvalidTime(message, value=at_all)
+        when = aware(at, "at")
+        return self._change(
+            agreement_id, version, _chain.KINDS[2], {"revoked_at": when}, actor, note
+        )
 
     def amend(  # noqa: PLR0913 - keyword-only fields, one per thing an amendment may change
         self,
         agreement_id: str,
         *,
+        version: int,
         valid_until: datetime | None | _Unchanged = UNCHANGED,
         destinations: Iterable[str] | _Unchanged = UNCHANGED,
         reference: str | _Unchanged = UNCHANGED,
@@ -385,17 +399,19 @@ class AgreementStore:
     ) -> Agreement:
         """Record a change of the window end, the destinations or the reference; return the result.
 
-        The change is a new event: the agreement as it was stays in the history. Fields left
-        :data:`UNCHANGED` keep their value; ``valid_until=None`` means no end. The id, the
-        account, the start and a revocation cannot change.
+        ``version`` is the version the caller read. The change is a new event: the agreement
+        as it was stays in the history. Fields left :data:`UNCHANGED` keep their value;
+        ``valid_until=None`` means no end. The id, the account, the start and the basis never
+        change, and a revoked agreement is final.
 
         Raises:
             TypeError: no field to change was given.
             InvalidAgreement: the amended agreement is invalid (say, its window would end
-                before it starts); nothing is written.
+                before it starts, or it names a destination the catalog lacks).
             InvalidTime: ``valid_until`` is naive.
-            AgreementConflict: the store holds no such agreement, or the amendment changes
-                nothing.
+            UnknownAgreement: the store holds no such agreement.
+            AgreementConflict: the agreement changed since ``version``, is revoked, or the
+                amendment changes nothing.
         """
         changes: dict[str, Any] = {
             name: value
@@ -409,14 +425,7 @@ class AgreementStore:
         if not changes:
             message = "amend() needs at least one of valid_until, destinations or reference"
             raise TypeError(message)
-        with self._write() as connection:
-            current = self._current(connection, agreement_id)
-            amended = attrs.evolve(current, **changes)
-            if amended == current:
-                message = f"the amendment changes nothing in agreement {shown(agreement_id)}"
-                raise AgreementConflict(message, agreement=agreement_id)
-            _append(connection, EventKind.AMEND, amended, actor, note)
-        return amended
+        return self._change(agreement_id, version, _chain.KINDS[1], changes, actor, note)
 
     # --- reads -------------------------------------------------------------------------------
 
@@ -424,19 +433,41 @@ class AgreementStore:
         """Return the agreement as it stands now.
 
         Raises:
-            AgreementConflict: the store holds no such agreement.
+            UnknownAgreement: the store holds no such agreement.
+            InvalidAgreement: it is recorded, but cannot be used; the message says why.
         """
-        with self._guard():
-            return self._current(self._connection, agreement_id)
+        agreement = self.latest(agreement_id).agreement
+        if isinstance(agreement, UnusableAgreement):
+            problem = Problem("snapshot", agreement.reason)
+            raise InvalidAgreement([problem], agreement=agreement_id, source=self.location)
+        return agreement
+
+    def latest(self, agreement_id: str) -> Event:
+        """Return the last event of the agreement: it as it stands now, and its version.
+
+        Raises:
+            UnknownAgreement: the store holds no such agreement.
+        """
+        row = self._backend.latest_of(_text("agreement_id", agreement_id))
+        if row is None:
+            raise UnknownAgreement(agreement_id)
+        return _event(row)
 
     def all(self) -> tuple[Agreement, ...]:
-        """Every agreement as it stands now, in the order they were added."""
-        return self._select(f"{_CURRENT} ORDER BY a.rowid")
+        """Every usable agreement as it stands now, in the order they were added.
+
+        Agreements that cannot be used are left out: :meth:`verify` and :meth:`index` name
+        them.
+        """
+        found = (
+            _decoded(agreement_id, text, account)
+            for account, agreement_id, text in self._backend.latest_all(by_account=False)
+        )
+        return tuple(agreement for agreement in found if isinstance(agreement, Agreement))
 
     def for_account(self, account_id: str) -> tuple[Agreement, ...]:
-        """The agreements of ``account_id`` as they stand now, by ``valid_from`` then id."""
-        found = self._select(f"{_CURRENT} WHERE a.account_id = ?", (account_id,))
-        return tuple(sorted(found, key=lambda agreement: (agreement.valid_from, agreement.id)))
+        """The usable agreements of ``account_id`` as they stand now, by ``valid_from`` then id."""
+        return self._account_index(account_id).for_account(account_id)
 
     def in_force(self, account_id: str, at: datetime | None = None) -> tuple[Agreement, ...]:
         """The agreements of ``account_id`` in force at ``at`` (now by default), in order.
@@ -450,249 +481,419 @@ class AgreementStore:
         )
 
     def index(self) -> AgreementIndex:
-        """Every agreement as it stands now, indexed by account for ``check_transfer``."""
-        return AgreementIndex(self.all())
+        """Every agreement as it stands now, indexed by account, for many ``check_transfer``.
+
+        The index is compact: each account's agreements stay in their stored form until a
+        check first asks for that account. Agreements that cannot be used are in it as
+        :class:`~residency.agreements.UnusableAgreement` (``index.unusable()``).
+        """
+        packed: dict[str, str] = {}
+        count = 0
+        current = ""
+        lines: list[str] = []
+        for account, _, text in self._backend.latest_all(by_account=True):
+            if account != current:
+                if lines:
+                    packed[current] = "\n".join(lines)
+                current, lines = account, []
+            lines.append(text)
+            count += 1
+        if lines:
+            packed[current] = "\n".join(lines)
+        return AgreementIndex._from_packed(packed, count, _unpack)  # noqa: SLF001 - its maker
 
     def history(self, agreement_id: str | None = None) -> tuple[Event, ...]:
         """Every event of one agreement, or of the whole store, in the order recorded.
 
         Raises:
-            AgreementConflict: an ``agreement_id`` was given that the store does not hold.
+            UnknownAgreement: an ``agreement_id`` was given that the store does not hold.
         """
-        with self._guard():
-            if agreement_id is None:
-                rows = self._connection.execute(_HISTORY).fetchall()
-            else:
-                rows = self._connection.execute(_HISTORY_OF, (agreement_id,)).fetchall()
-        if agreement_id is not None and not rows:
-            raise _unknown(agreement_id)
-        return tuple(self._event(*row) for row in rows)
+        if agreement_id is None:
+            return tuple(_event(row) for row in self._backend.events())
+        rows = self._backend.events_of(_text("agreement_id", agreement_id))
+        if not rows:
+            raise UnknownAgreement(agreement_id)
+        return tuple(_event(row) for row in rows)
+
+    def verify(self, *, head: str | None = None) -> StoreReport:
+        """Check the whole store, and report what it holds.
+
+        Checks the database file itself, that the schema is the one residency made, the hash
+        chain of every event, and every rule of the history (:mod:`residency._chain`); then
+        that every agreement can be used with the store's catalog. ``head``, a hash that an
+        earlier ``verify()`` reported, must still be in the chain: what came before it was
+        not rewritten, even by someone who recomputed the hashes after it.
+
+        Raises:
+            StoreTampered: naming the first bad event, or the schema object that differs.
+            StoreCorrupt: SQLite's own check of the file found damage.
+        """
+        backend = self._backend
+        problems = backend.integrity_problems()
+        if problems:
+            message = f"the database is damaged: {'; '.join(problems[:3])}"
+            raise StoreCorrupt(message, path=self.location)
+        self._check_schema()
+        seen = [False]
+
+        def rows() -> Iterator[_chain.Row]:
+            for row in backend.events():
+                if head is not None and row[10] == head:
+                    seen[0] = True
+                yield row
+
+        try:
+            last = _chain.check(rows(), rules=True)
+        except _chain.Violation as violation:
+            raise StoreTampered(
+                violation.message, path=self.location, event=violation.seq
+            ) from None
+        if head is not None and not seen[0]:
+            message = f"the hash {quoted(head)} is no event of the chain: the history was rewritten"
+            raise StoreTampered(message, path=self.location)
+        known = self._destinations()
+        unusable: list[UnusableAgreement] = []
+        count = 0
+        for account, agreement_id, text in backend.latest_all(by_account=True):
+            count += 1
+            agreement = _decoded(agreement_id, text, account)
+            if isinstance(agreement, UnusableAgreement):
+                unusable.append(agreement)
+            elif not agreement.destinations <= known:
+                from residency.agreements import unknown_destinations  # noqa: PLC0415
+
+                unusable.append(unknown_destinations(agreement, known))
+        return StoreReport(self.location, last[0], count, last[1], tuple(unusable))
 
     def __len__(self) -> int:
-        with self._guard():
-            (count,) = self._connection.execute("SELECT COUNT(*) FROM agreement").fetchone()
-        return int(count)
+        return self._backend.count()
+
+    # --- check_transfer ----------------------------------------------------------------------
+
+    def _index_for(self, account_id: str, known: AbstractSet[str]) -> AgreementIndex:
+        """The account's agreements, read from the store once and kept until it changes."""
+        if known is not self._known:
+            self._known = known
+            self._cache.clear()  # another catalog: what was checked against the last one goes
+        return self._account_index(account_id)
+
+    def _account_index(self, account_id: str) -> AgreementIndex:
+        changes = self._backend.changes()
+        if changes != self._changes:
+            self._changes = changes
+            self._forget_changed()
+        return self._cache.get(account_id)
+
+    def _forget_changed(self) -> None:
+        """Drop the cached accounts that have events the store did not see yet."""
+        backend = self._backend
+        head = backend.head()
+        if head == self._seen:
+            return
+        cache = self._cache
+        for account in backend.accounts_since(self._seen[0]):
+            cache.current.pop(account, None)
+            cache.previous.pop(account, None)
+        self._seen = head
+
+    def _read_account(self, account_id: str) -> AgreementIndex:
+        usable: list[Agreement] = []
+        unusable: list[UnusableAgreement] = []
+        for account, agreement_id, text in self._backend.latest_of_account(account_id):
+            agreement = _decoded(agreement_id, text, account)
+            (usable if isinstance(agreement, Agreement) else unusable).append(agreement)  # type: ignore[arg-type]
+        index = AgreementIndex(usable, unusable=unusable)
+        known = self._known
+        return index if known is None else index._index_for(account_id, known)  # noqa: SLF001
 
     # --- machinery ---------------------------------------------------------------------------
 
-    def _prepare(self, *, create: bool) -> None:
-        """Make an empty file a store, or check that the file is one this code can read."""
-        connection = self._connection
-        connection.execute("PRAGMA foreign_keys = ON")
-        if create and _is_empty(connection):
-            with self._transaction():
-                if _is_empty(connection):  # another process may have made it a store meanwhile
-                    for statement in _SCHEMA:
-                        connection.execute(statement)
-        self._check()
-        # Only now, on a file known to be a store: the mode is written into the file itself.
-        self._enable_wal()
-        connection.execute("PRAGMA synchronous = FULL")
+    def _add(
+        self, agreements: Iterable[Agreement], actor: str, note: str, *, keep: bool = True
+    ) -> tuple[list[Event], int]:
+        actor = _text("actor", actor)
+        note = _text("note", note, allow_lines=True)
+        known = self._destinations()
+        recorded = micros(datetime.now(UTC))
+        events: list[Event] = []
+        seen: set[str] = set()
+        total = 0
+        with self._backend.write() as writer:
+            head = writer.head()
+            for batch in _batches(agreements):
+                for position, agreement in enumerate(batch):
+                    _check_new(agreement, known, position + total, seen, self.location)
+                clash = writer.known(agreement.id for agreement in batch)
+                if clash:
+                    first = next(a.id for a in batch if a.id in clash)
+                    message = (
+                        f"the store already holds agreement {shown(first)}; it was kept as it "
+                        "was (use amend or revoke to change it) and nothing was written"
+                    )
+                    raise AgreementConflict(message, agreement=first)
+                rows = []
+                for agreement in batch:
+                    fields = (
+                        "add",
+                        agreement.id,
+                        agreement.account_id,
+                        1,
+                        recorded,
+                        actor,
+                        note,
+                        _chain.snapshot(agreement),
+                    )
+                    row = _chain.link(head, fields)
+                    head = (row[0], row[10])
+                    rows.append(row)
+                writer.insert(rows)
+                if keep:
+                    events.extend(map(_event, rows, batch))
+                total += len(batch)
+        return events, total
 
-    def _enable_wal(self) -> None:
-        """Put the file in WAL mode (once per file; it persists), waiting out other processes."""
-        connection = self._connection
-        if connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
-            return
-        # Changing the journal mode does not wait for a lock through the busy timeout, so two
-        # processes opening a new file at once would fail here without a wait of our own.
-        deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
-        while True:
-            try:
-                connection.execute("PRAGMA journal_mode = WAL")
-            except sqlite3.OperationalError as error:
-                busy = getattr(error, "sqlite_errorname", "").startswith("SQLITE_BUSY")
-                if not busy or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.005)
-            else:
-                return
-
-    def _check(self) -> None:
-        connection = self._connection
-        application_id, version = _header(connection)
-        if application_id != APPLICATION_ID:
-            message = (
-                "an SQLite database, but not a residency agreement store "
-                f"(application_id {application_id:#x}, not {APPLICATION_ID:#x})"
-            )
-            raise self._invalid(message)
-        if version > SCHEMA_VERSION:
-            message = (
-                f"written by a newer residency (store schema version {version}; this version "
-                f"reads up to {SCHEMA_VERSION}): upgrade residency to open it"
-            )
-            raise self._invalid(message)
-        if version < 1:
-            message = f"a residency store without a schema version ({version})"
-            raise self._invalid(message)
-        names = {
-            (kind, name)
-            for kind, name in connection.execute("SELECT type, name FROM sqlite_schema")
-        }
-        wanted = {("table", name) for name in _TABLES} | {("trigger", name) for name in _TRIGGERS}
-        missing = sorted(wanted - names)
-        if missing:
-            listed = ", ".join(f"{kind} {name}" for kind, name in missing)
-            message = f"a damaged residency store: it lacks {listed}"
-            raise self._invalid(message)
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """Run the body as one transaction that holds the write lock from its start."""
-        with self._guard(), self._transaction():
-            yield self._connection
-
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
-        connection = self._connection
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-            connection.execute("COMMIT")
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
-
-    @contextlib.contextmanager
-    def _guard(self) -> Iterator[None]:
-        """Turn SQLite's word for a file that is no database, or a damaged one, into ours."""
-        try:
-            yield
-        except sqlite3.DatabaseError as error:
-            name = getattr(error, "sqlite_errorname", "")
-            if name.startswith("SQLITE_NOTADB"):
-                message = f"not an SQLite database ({error})"
-            elif name.startswith("SQLITE_CORRUPT"):
-                message = f"a damaged SQLite database ({error})"
-            elif name.startswith("SQLITE_CANTOPEN"):
-                message = f"cannot be opened as a database file ({error})"
-            elif name.startswith("SQLITE_BUSY"):
-                message = f"locked by another writer for longer than {BUSY_TIMEOUT_SECONDS:g} s"
-            else:
-                raise
-            raise self._invalid(message) from error
-
-    def _invalid(self, message: str, where: str = "") -> StoreError:
-        return StoreError(message, path=str(self._path), where=where)
-
-    def _current(self, connection: sqlite3.Connection, agreement_id: str) -> Agreement:
-        row = connection.execute(
-            "SELECT seq, snapshot FROM agreement_event WHERE agreement_id = ? "
-            "ORDER BY seq DESC LIMIT 1",
-            (agreement_id,),
-        ).fetchone()
-        if row is None:
-            raise _unknown(agreement_id)
-        return self._snapshot(row[1], f"agreement_event[{row[0]}]")
-
-    def _select(self, query: str, parameters: tuple[str, ...] = ()) -> tuple[Agreement, ...]:
-        with self._guard():
-            rows = self._connection.execute(query, parameters).fetchall()
-        return tuple(self._snapshot(snapshot, "agreement") for (snapshot,) in rows)
-
-    def _event(  # noqa: PLR0913 - one argument per column of the event table
+    def _change(  # noqa: PLR0913 - the parts of one change
         self,
-        seq: int,
-        kind: str,
         agreement_id: str,
-        recorded_at: str,
+        version: int,
+        kind: str,
+        changes: dict[str, Any],
         actor: str,
         note: str,
-        snapshot: str,
-    ) -> Event:
-        where = f"agreement_event[{seq}]"
-        try:
-            return Event(
-                seq=seq,
-                kind=EventKind(kind),
-                agreement_id=agreement_id,
-                recorded_at=datetime.fromisoformat(recorded_at),
-                actor=actor,
-                note=note,
-                agreement=self._snapshot(snapshot, where),
+    ) -> Agreement:
+        agreement_id = _text("agreement_id", agreement_id)
+        actor = _text("actor", actor)
+        note = _text("note", note, allow_lines=True)
+        if version.__class__ is not int or version < 1:
+            message = (
+                f"version is the agreement's version as read (an int from 1), not {shown(version)}"
             )
-        except ValueError as error:
-            message = f"an unreadable event ({error})"
-            raise self._invalid(message, where) from error
-
-    def _snapshot(self, text: str, where: str) -> Agreement:
-        """Read an agreement back from the JSON of ``Agreement.to_dict()``."""
-        try:
-            data = json.loads(text)
-            return Agreement(
-                id=data["id"],
-                account_id=data["account_id"],
-                destinations=data["destinations"],
-                valid_from=_time(data["valid_from"]),
-                valid_until=_optional_time(data["valid_until"]),
-                revoked_at=_optional_time(data["revoked_at"]),
-                basis=data["basis"],
-                reference=data["reference"],
+            raise InvalidAgreement([Problem("version", message)], agreement=agreement_id)
+        known = self._destinations()
+        with self._backend.write() as writer:
+            row = writer.latest(agreement_id)
+            if row is None:
+                raise UnknownAgreement(agreement_id)
+            current = _decoded(agreement_id, row[8], row[3])
+            if row[4] != version:
+                message = (
+                    f"agreement {shown(agreement_id)} is at version {row[4]}, not {version} as "
+                    f"read: {row[6] or 'someone'} changed it at {_utc_text(_instant(row[5]))} "
+                    "(read it again, then decide)"
+                )
+                raise AgreementConflict(message, agreement=agreement_id)
+            if isinstance(current, UnusableAgreement):
+                problem = Problem("snapshot", current.reason)
+                raise InvalidAgreement([problem], agreement=agreement_id, source=self.location)
+            if current.revoked_at is not None:
+                message = (
+                    f"agreement {shown(agreement_id)} was revoked at "
+                    f"{current.revoked_at.isoformat()}; a revocation is final (record a new "
+                    "agreement instead)"
+                )
+                raise AgreementConflict(message, agreement=agreement_id)
+            changed = attrs.evolve(current, **changes)
+            if kind == "amend":
+                if changed == current:
+                    message = f"the amendment changes nothing in agreement {shown(agreement_id)}"
+                    raise AgreementConflict(message, agreement=agreement_id)
+                _check_destinations(changed, known, self.location)
+            fields = (
+                kind,
+                agreement_id,
+                current.account_id,
+                version + 1,
+                micros(datetime.now(UTC)),
+                actor,
+                note,
+                _chain.snapshot(changed),
             )
-        except (KeyError, TypeError, ValueError) as error:
-            message = f"an unreadable agreement snapshot ({error!r})"
-            raise self._invalid(message, where) from error
+            new = _chain.link(writer.head(), fields)
+            writer.insert([new])
+        return changed
+
+    def _destinations(self) -> AbstractSet[str]:
+        policy = self._policy
+        if policy is None:
+            from residency.policy import default_policy  # noqa: PLC0415 - the catalog loads late
+
+            policy = self._policy = default_policy()
+        return policy._destinations  # noqa: SLF001 - the policy's own set of known places
+
+    def _check_schema(self) -> None:
+        problems = self._backend.schema_problems()
+        if problems:
+            message = f"the schema is not the one residency made: {'; '.join(problems)}"
+            raise StoreTampered(message, path=self.location)
+
+    def _check_chain(self) -> tuple[int, str]:
+        try:
+            return _chain.check(self._backend.events(), rules=False)
+        except _chain.Violation as violation:
+            raise StoreTampered(
+                violation.message, path=self.location, event=violation.seq
+            ) from None
 
 
-def _refuse_known(connection: sqlite3.Connection, agreement_id: str) -> None:
-    known = connection.execute("SELECT 1 FROM agreement WHERE id = ?", (agreement_id,))
-    if known.fetchone() is not None:
-        message = (
-            f"the store already holds agreement {shown(agreement_id)}; it was kept as it was "
-            "(use amend or revoke to change it) and nothing was written"
-        )
-        raise AgreementConflict(message, agreement=agreement_id)
+def read_store(target: str | os.PathLike[str]) -> tuple[Agreement, ...]:
+    """Every usable agreement of the store ``target``, read-only; also a residency 0.1 store.
+
+    A store of the schema before the hash chain (version 1) has no chain to check: its
+    current agreements are read as they stand, to be carried into a new store.
+
+    Raises:
+        StoreError: ``target`` is no store that can be read.
+    """
+    try:
+        with AgreementStore(target, create=False, readonly=True) as store:
+            return store.all()
+    except StoreCorrupt:
+        from residency._store_sqlite import legacy_snapshots  # noqa: PLC0415
+
+        if is_url(target):
+            raise
+        snapshots = legacy_snapshots(pathlib.Path(os.fspath(target)))
+        if snapshots is None:
+            raise
+    found = (_decoded(agreement_id, text, account) for account, agreement_id, text in snapshots)
+    return tuple(agreement for agreement in found if isinstance(agreement, Agreement))
 
 
-def _append(
-    connection: sqlite3.Connection, kind: EventKind, agreement: Agreement, actor: str, note: str
-) -> None:
-    connection.execute(_INSERT_EVENT, _event_row(kind, agreement, actor, note))
+# --- helpers --------------------------------------------------------------------------------
 
 
-def _event_row(
-    kind: EventKind, agreement: Agreement, actor: str, note: str
-) -> tuple[str, str, str, str, str, str, str]:
-    snapshot = json.dumps(agreement.to_dict(), ensure_ascii=False, separators=(",", ":"))
-    recorded_at = _utc_text(datetime.now(UTC))
-    return (kind.value, agreement.id, agreement.account_id, recorded_at, actor, note, snapshot)
+def _open(target: str | os.PathLike[str] | None, *, create: bool, readonly: bool) -> _Backend:
+    """The backend of ``target``: PostgreSQL for a URL, else SQLite."""
+    make_folder = False
+    if target is None:
+        explicit = os.environ.get(ENVIRONMENT_VARIABLE, "")
+        target = explicit if is_url(explicit) else default_store_path()
+        make_folder = not explicit
+    if is_url(target):
+        try:
+            from residency._store_postgres import PostgresBackend  # noqa: PLC0415 - the extra
+        except ImportError as error:
+            message = (
+                "a PostgreSQL store needs the driver of the postgres extra "
+                f"(pip install 'residency[postgres]'): {error}"
+            )
+            raise StoreUnavailable(message, path=_redacted(str(target))) from None
+        backend: _Backend = PostgresBackend(str(target), create=create, readonly=readonly)
+        return backend
+    from residency._store_sqlite import SQLiteBackend  # noqa: PLC0415 - sqlite3 only for stores
+
+    if isinstance(target, str) and (not target or unstorable(target)):
+        message = "a store is named by a non-empty path without NUL"
+        raise StoreUnavailable(message, path=target)
+    path = pathlib.Path(os.fspath(target)).expanduser()
+    return SQLiteBackend(path, create=create, readonly=readonly, make_folder=make_folder)
 
 
-def _header(connection: sqlite3.Connection) -> tuple[int, int]:
-    (application_id,) = connection.execute("PRAGMA application_id").fetchone()
-    (version,) = connection.execute("PRAGMA user_version").fetchone()
-    return int(application_id), int(version)
+def _redacted(url: str) -> str:
+    """``url`` without its password, for messages."""
+    from urllib.parse import urlsplit, urlunsplit  # noqa: PLC0415
+
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return urlunsplit(parts._replace(netloc=netloc))
+    except ValueError:
+        return url.split("@")[-1]
 
 
-def _is_empty(connection: sqlite3.Connection) -> bool:
-    """Whether the database is blank: no mark of any program and not one schema object."""
-    if _header(connection) != (0, 0):
-        return False
-    return connection.execute("SELECT 1 FROM sqlite_schema LIMIT 1").fetchone() is None
-
-
-def _unknown(agreement_id: str) -> UnknownAgreement:
-    return UnknownAgreement(agreement_id)
-
-
-def _instant(name: str, value: object) -> datetime:
-    if value is None:  # moment() would read None as "now"; a revocation names its instant
-        message = f"{name} must be an aware datetime, not None"
-        raise InvalidTime(message, value=value)
-    return moment(value)
-
-
-def _optional_time(value: object) -> datetime | None:
-    return None if value is None else _time(value)
-
-
-def _time(value: object) -> datetime:
+def _text(name: str, value: object, *, allow_lines: bool = False) -> str:
+    """``value`` if it is text a store keeps as it is; else InvalidAgreement naming ``name``."""
     if not isinstance(value, str):
-        message = f"a time is RFC 3339 text, not {shown(value)}"
-        raise TypeError(message)
-    return datetime.fromisoformat(value)
+        message = f"{name} is a str, not {shown(value)}"
+        raise InvalidAgreement([Problem(name, message)])
+    why = unstorable(value)
+    if not why and not allow_lines and ("\n" in value or "\r" in value):
+        why = "a line break"
+    if why:
+        raise InvalidAgreement([Problem(name, f"{name} holds {why}")])
+    return value
+
+
+def _batches(agreements: Iterable[Agreement]) -> Iterator[list[Agreement]]:
+    batch: list[Agreement] = []
+    for agreement in agreements:
+        batch.append(agreement)
+        if len(batch) >= _BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _check_new(
+    agreement: object, known: AbstractSet[str], position: int, seen: set[str], location: str
+) -> None:
+    if not isinstance(agreement, Agreement):
+        message = f"an Agreement, not {shown(agreement)}"
+        raise InvalidAgreement([Problem(f"[{position}]", message)], source=location)
+    if agreement.id in seen:
+        message = f"agreement {shown(agreement.id)} is given twice; nothing was written"
+        raise AgreementConflict(message, agreement=agreement.id)
+    seen.add(agreement.id)
+    _check_destinations(agreement, known, location)
+
+
+def _check_destinations(agreement: Agreement, known: AbstractSet[str], location: str) -> None:
+    unknown = sorted(agreement.destinations - known)
+    if unknown:
+        problems = [
+            Problem(
+                "destinations",
+                f"{shown(place)} is neither a region nor a data center of the catalog",
+            )
+            for place in unknown
+        ]
+        raise InvalidAgreement(problems, agreement=agreement.id, source=location)
+
+
+def _decoded(agreement_id: str, text: str, account_id: str) -> Agreement | UnusableAgreement:
+    try:
+        return _chain.decode(text)
+    except InvalidAgreement as error:
+        return _chain.unusable(agreement_id, account_id, error)
+
+
+def _unpack(account_id: str, packed: str) -> tuple[list[Agreement], list[UnusableAgreement]]:
+    """An account's agreements from the snapshots :meth:`AgreementStore.index` packed."""
+    usable: list[Agreement] = []
+    unusable: list[UnusableAgreement] = []
+    for text in packed.split("\n"):
+        try:
+            usable.append(_chain.decode(text))
+        except InvalidAgreement as error:
+            try:
+                agreement_id = str(json.loads(text)["id"])
+            except (ValueError, KeyError, TypeError):
+                agreement_id = "?"
+            unusable.append(_chain.unusable(agreement_id, account_id, error))
+    return usable, unusable
+
+
+def _event(row: _chain.Row, agreement: Agreement | None = None) -> Event:
+    seq, kind, agreement_id, account_id, version, recorded_at, actor, note, text, _, hashed = row
+    return Event(
+        seq=seq,
+        kind=EventKind(kind),
+        agreement_id=agreement_id,
+        account_id=account_id,
+        version=version,
+        recorded_at=_instant(recorded_at),
+        actor=actor,
+        note=note,
+        agreement=agreement if agreement is not None else _decoded(agreement_id, text, account_id),
+        hash=hashed,
+    )
+
+
+def _instant(value: int) -> datetime:
+    return EPOCH + timedelta(microseconds=value)
 
 
 def _utc_text(value: datetime) -> str:

@@ -36,9 +36,10 @@ from residency._text import shown
 if TYPE_CHECKING:
     import logging
     from collections.abc import Iterable
+    from collections.abc import Set as AbstractSet
     from datetime import datetime
 
-    from residency.agreements import Agreement
+    from residency.agreements import Agreement, UnusableAgreement
     from residency.catalog import DataCenter, Rule
     from residency.locations import Location
     from residency.placement import Placement
@@ -105,6 +106,8 @@ class TransferDecision:
     """Agreements of the account that cover the target but are not in force at ``at``."""
     misplaced: bool = False
     """Whether the source itself lies outside what is allowed: the data is already misplaced."""
+    unusable: tuple[UnusableAgreement, ...] = attrs.field(default=(), repr=False)
+    """For a denial: agreements of the account that cannot be used, each with the reason."""
 
     @property
     def region(self) -> str:
@@ -165,14 +168,23 @@ class TransferDecision:
             return "no account was given whose agreements could allow the move"
         if self.lapsed:
             lapsed = self.lapsed[0]
-            return (
+            why = (
                 f"agreement {shown(lapsed.id)} of account {shown(self.account_id)} covers the "
                 f"move but {lapsed.why_not_in_force(self.at)}"
             )
-        return (
-            f"account {shown(self.account_id)} has no agreement that covers region "
-            f"{self.target.region} or data center {self.target.id}"
-        )
+        else:
+            why = (
+                f"account {shown(self.account_id)} has no agreement that covers region "
+                f"{self.target.region} or data center {self.target.id}"
+            )
+        if self.unusable:
+            unusable = self.unusable[0]
+            more = f" (and {len(self.unusable) - 1} more)" if len(self.unusable) > 1 else ""
+            why += (
+                f"; agreement {shown(unusable.id)}{more} is recorded for the account but "
+                f"cannot be used: {unusable.reason}"
+            )
+        return why
 
     def to_dict(self) -> dict[str, Any]:
         """The decision as JSON-ready data: verdict, basis, reason, what decided it, catalog."""
@@ -190,17 +202,28 @@ def reference_decision(  # noqa: PLR0913 - the inputs of a decision
     account_id: str | None,
     agreements: Iterable[Agreement],
     at: datetime,
+    known: AbstractSet[str] | None = None,
 ) -> TransferDecision:
     """The transfer rule of the module docstring, written plainly: the definition of a decision.
 
     ``residency._fast.decide`` computes the same decision faster (the test suite pins the two
-    equal); this one reads every agreement of the account in order and asks it directly.
+    equal); this one reads every agreement of the account in order and asks it directly. An
+    agreement naming a place outside ``known`` (the catalog's regions and data centers) cannot
+    be used: it allows nothing, and a denial names it.
     """
+    from residency.agreements import unknown_destinations  # noqa: PLC0415 - no import cycle
+
     home = placement.region
     own = sorted(
         (agreement for agreement in agreements if agreement.account_id == account_id),
-        key=lambda agreement: (agreement.valid_from, agreement.id),
+        key=lambda agreement: (agreement.window[0], agreement.id),
     )
+    unusable: list[UnusableAgreement] = []
+    if hasattr(agreements, "unusable") and account_id is not None:
+        unusable.extend(agreements.unusable(account_id))
+    if known is not None:
+        unusable.extend(unknown_destinations(a, known) for a in own if not a.destinations <= known)
+        own = [agreement for agreement in own if agreement.destinations <= known]
     covering = [a for a in own if a.covers(target.region, target.id)]
     in_force = [a for a in covering if a.in_force(at)]
     source_covered = source.region == home or any(
@@ -210,8 +233,10 @@ def reference_decision(  # noqa: PLR0913 - the inputs of a decision
     agreement: Agreement | None = None
     if target.region == home:
         basis = TransferBasis.IN_REGION
+        unusable = []
     elif in_force:
         basis, agreement = TransferBasis.AGREEMENT, in_force[0]
+        unusable = []
     else:
         basis, lapsed = TransferBasis.DENIED, tuple(covering)
     return TransferDecision(
@@ -225,6 +250,7 @@ def reference_decision(  # noqa: PLR0913 - the inputs of a decision
         agreement=agreement,
         lapsed=lapsed if account_id is not None else (),
         misplaced=not source_covered,
+        unusable=tuple(unusable) if account_id is not None else (),
     )
 
 

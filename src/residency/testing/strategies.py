@@ -357,9 +357,16 @@ def data_centers(
 # --- agreements ------------------------------------------------------------------------------
 
 
+_STORABLE: Final = st.characters(exclude_characters="\x00", exclude_categories=["Cs"])
+"""Any character an agreement store keeps as it is: all but NUL and unpaired surrogates."""
+
+
 def account_ids() -> st.SearchStrategy[str]:
-    """Draw account ids: often one of a few (``acme``, ``globex``, ``initech``), else any text."""
-    return st.sampled_from(_ACCOUNTS) | st.text(min_size=1, max_size=40)
+    """Draw account ids: often one of a few (``acme``, ``globex``, ``initech``), else any text.
+
+    The text is any an agreement may hold (no NUL, no unpaired surrogate).
+    """
+    return st.sampled_from(_ACCOUNTS) | st.text(_STORABLE, min_size=1, max_size=40)
 
 
 def _instants() -> st.SearchStrategy[datetime]:
@@ -435,7 +442,7 @@ def _agreement(  # noqa: PLR0913 - the parts of an agreement, each drawn from it
         valid_until=_zoned(draw, window.valid_until),
         revoked_at=_zoned(draw, window.revoked_at),
         basis=draw(st.sampled_from(LegalBasis)),
-        reference=draw(st.text(max_size=40)),
+        reference=draw(st.text(_STORABLE, max_size=40)),
     )
 
 
