@@ -84,17 +84,27 @@ class Violation(ResidencyError):
         super().__init__(f"event {seq}: {message}")
 
 
-def digest(fields: tuple[int, str, str, str, int, int, str, str, str, str]) -> str:
-    """The SHA-256 (hex) of an event's fields from ``seq`` to ``prev_hash`` (``row[:10]``).
+def message(fields: tuple[int, str, str, str, int, int, str, str, str, str]) -> str:
+    """The text an event's hash is taken of: its fields ``seq`` to ``prev_hash``, as text.
 
-    Each field is length-prefixed, so that no text can bleed into the next field.
+    Each is prefixed by its length in characters and a colon, so that no field can bleed into
+    the next (``1:5`` then ``3:add`` ...). A database computes the same text with
+    ``length(x) || ':' || x``, which lets it check a whole chain itself.
     """
-    hasher = hashlib.sha256()
-    for field in fields:
-        data = str(field).encode("utf-8")
-        hasher.update(b"%d:" % len(data))
-        hasher.update(data)
-    return hasher.hexdigest()
+    seq, kind, agreement_id, account_id, version, recorded_at, actor, note, snapshot, prev = fields
+    # One f-string rather than a loop: this runs for every event each time a store opens.
+    seq_text, version_text, recorded_text = str(seq), str(version), str(recorded_at)
+    return (
+        f"{len(seq_text)}:{seq_text}{len(kind)}:{kind}{len(agreement_id)}:{agreement_id}"
+        f"{len(account_id)}:{account_id}{len(version_text)}:{version_text}"
+        f"{len(recorded_text)}:{recorded_text}{len(actor)}:{actor}{len(note)}:{note}"
+        f"{len(snapshot)}:{snapshot}{len(prev)}:{prev}"
+    )
+
+
+def digest(fields: tuple[int, str, str, str, int, int, str, str, str, str]) -> str:
+    """The SHA-256 (hex) of :func:`message` of an event's fields ``seq`` to ``prev_hash``."""
+    return hashlib.sha256(message(fields).encode("utf-8")).hexdigest()
 
 
 def link(previous: tuple[int, str], fields: tuple[str, str, str, int, int, str, str, str]) -> Row:

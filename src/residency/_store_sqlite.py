@@ -406,6 +406,8 @@ class SQLiteBackend:
             raise
         except sqlite3.Error as error:
             raise self._typed(error) from error
+        except StoreError:
+            raise  # already typed: an OSError too, which the last clause would wrap again
         except UnicodeError as error:  # text SQLite holds that is not UTF-8
             message = f"holds text that is not UTF-8 ({error})"
             raise StoreCorrupt(message, path=self.location) from error
