@@ -11,7 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from residency.access import Access, Party, Side
-from residency.agreements import Agreement, AgreementIndex, LegalBasis, load_agreements
+from residency.agreements import (
+    Agreement,
+    AgreementIndex,
+    LegalBasis,
+    UnusableAgreement,
+    load_agreements,
+)
 from residency.catalog import (
     Catalog,
     DataCenter,
@@ -115,6 +121,7 @@ __all__ = [
     "UnknownDataCenter",
     "UnknownLocation",
     "UnknownRegion",
+    "UnusableAgreement",
     "catalog_json_schema",
     "default_policy",
     "load_agreements",
