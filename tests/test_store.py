@@ -42,7 +42,7 @@ from residency.store import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 END = datetime(2027, 1, 1, tzinfo=UTC)
@@ -108,7 +108,7 @@ def test_a_readonly_store_refuses_writes(target: str) -> None:
     with AgreementStore(target) as store:
         store.add(agreement())
     with AgreementStore(target, readonly=True) as store:
-        writes = [
+        writes: list[Callable[[], object]] = [
             lambda: store.add(agreement("agr-2")),
             lambda: store.add_many([agreement("agr-3")]),
             lambda: store.revoke("agr-1", version=1, at=REVOKED),
@@ -259,7 +259,10 @@ def test_in_force_at_boundaries(store: AgreementStore) -> None:
     """valid_from is inclusive; valid_until and revoked_at are exclusive, to the microsecond."""
     store.add_many([agreement("ends", valid_until=END), agreement("revoked")])
     store.revoke("revoked", version=1, at=REVOKED)
-    ids = lambda at: [a.id for a in store.in_force("acme", at)]  # noqa: E731
+
+    def ids(at: datetime) -> list[str]:
+        return [a.id for a in store.in_force("acme", at)]
+
     assert ids(START - TICK) == []
     assert ids(START) == ["ends", "revoked"]
     assert ids(REVOKED - TICK) == ["ends", "revoked"]
@@ -378,7 +381,7 @@ def test_refused_amendments_write_nothing(store: AgreementStore) -> None:
 
 def test_unknown_ids(store: AgreementStore) -> None:
     """An id the store does not hold is UnknownAgreement for every call that names one."""
-    calls = [
+    calls: list[Callable[[], object]] = [
         lambda: store.get("nope"),
         lambda: store.latest("nope"),
         lambda: store.history("nope"),

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from residency._text import shown
@@ -131,7 +132,11 @@ def snapshot(agreement: Agreement) -> str:
         data["revoked_at"] = agreement.revoked_at.isoformat()
     data["basis"] = agreement.basis.value
     data["reference"] = agreement.reference
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODE(data)
+
+
+_ENCODE: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""json.dumps with these options, made once: dumps would make a new encoder every call."""
 
 
 def decode(text: str) -> Agreement:
@@ -147,7 +152,7 @@ def decode(text: str) -> Agreement:
             message = "not a JSON object"
             raise TypeError(message)  # noqa: TRY301 - one handler for every shape
         optional = {
-            name: parse_instant(data[name], name)
+            name: _instant(data[name], name)
             for name in ("valid_until", "revoked_at")
             if data.get(name) is not None
         }
@@ -155,7 +160,7 @@ def decode(text: str) -> Agreement:
             id=data["id"],
             account_id=data["account_id"],
             destinations=data["destinations"],
-            valid_from=parse_instant(data["valid_from"], "valid_from"),
+            valid_from=_instant(data["valid_from"], "valid_from"),
             basis=data["basis"],
             reference=data.get("reference", ""),
             **optional,
@@ -166,6 +171,18 @@ def decode(text: str) -> Agreement:
         detail = f"lacks {error}" if isinstance(error, KeyError) else str(error)
         problem = Problem("snapshot", f"an unreadable snapshot ({detail})")
         raise InvalidAgreement([problem]) from None
+
+
+def _instant(value: object, name: str) -> datetime:
+    """A time as a snapshot holds it: ISO text with an offset (as ``isoformat()`` writes)."""
+    if value.__class__ is str:
+        try:
+            found = datetime.fromisoformat(value)  # type: ignore[arg-type]
+        except ValueError:
+            found = None
+        if found is not None and found.utcoffset() is not None:
+            return found
+    return parse_instant(value, name)  # raises, with the usual message
 
 
 def unusable(agreement_id: str, account_id: str, error: InvalidAgreement) -> UnusableAgreement:

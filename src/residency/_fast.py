@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from residency.agreements import Agreement, UnusableAgreement
     from residency.catalog import DataCenter
     from residency.placement import Placement
+    from residency.store import AgreementStore
 
 __all__ = ["Ranker", "decide"]
 
@@ -108,7 +109,9 @@ class Ranker:
 
 
 def _index(
-    agreements: AgreementIndex | Iterable[Agreement], account_id: str, known: AbstractSet[str]
+    agreements: AgreementIndex | AgreementStore | Iterable[Agreement],
+    account_id: str,
+    known: AbstractSet[str],
 ) -> AgreementIndex:
     """The account's agreements as an index in which those naming unknown places are unusable.
 
@@ -118,7 +121,7 @@ def _index(
     index_for = getattr(agreements, "_index_for", None)
     if index_for is not None:
         return cast("AgreementIndex", index_for(account_id, known))
-    own = tuple(a for a in agreements if a.account_id == account_id)
+    own = tuple(a for a in cast("Iterable[Agreement]", agreements) if a.account_id == account_id)
     return AgreementIndex(own)._index_for(account_id, known)  # noqa: SLF001 - its protocol
 
 
@@ -127,7 +130,7 @@ def decide(  # noqa: C901, PLR0913 - the inputs of a decision, decided inline
     source: DataCenter,
     target: DataCenter,
     account_id: str | None,
-    agreements: AgreementIndex | Iterable[Agreement],
+    agreements: AgreementIndex | AgreementStore | Iterable[Agreement],
     at: datetime,
     known_destinations: AbstractSet[str],
     /,

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import enum
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -38,7 +38,6 @@ from residency.errors import InvalidAgreement, Problem
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
     from collections.abc import Set as AbstractSet
-    from datetime import datetime
 
 __all__ = [
     "NEVER",
@@ -87,11 +86,6 @@ def _destinations(value: Iterable[str]) -> frozenset[str]:
     return frozenset(value)
 
 
-def _aware(name: str, value: object) -> None:
-    if value is not None:
-        aware(value, name)
-
-
 @attrs.frozen
 class Agreement:
     """An account's agreement that its data may be moved to destinations outside its region."""
@@ -116,6 +110,44 @@ class Agreement:
     """The window as exact microseconds since the epoch (from, until, revoked; NEVER for none)."""
 
     def __attrs_post_init__(self) -> None:
+        window = self._plain_window()
+        if window is not None:
+            object.__setattr__(self, "window", window)
+            return
+        self._check()
+
+    def _plain_window(self) -> tuple[int, int, int] | None:
+        """The window of an agreement whose every field is plainly valid; else ``None``.
+
+        Stores decode every agreement they read, so the common case is checked in a few
+        comparisons; anything less plain (a subclass, a control character, a naive time)
+        goes to :meth:`_check`, which accepts exactly what this accepts, and more only
+        where it then raises.
+        """
+        text = (self.id, self.account_id, self.reference)
+        if not all(value.__class__ is str and value.isprintable() for value in text):
+            return None
+        if not (self.id and self.account_id and self.destinations):
+            return None
+        if not all(
+            place.__class__ is str and place and place.isprintable() for place in self.destinations
+        ):
+            return None
+        times: tuple[object, ...] = (self.valid_from, self.valid_until, self.revoked_at)
+        if times[0] is None or not all(
+            at is None
+            or (isinstance(at, datetime) and at.__class__ is datetime and _has_offset(at))
+            for at in times
+        ):
+            return None
+        start, until, revoked = (
+            NEVER if at is None else micros(at)  # type: ignore[arg-type]
+            for at in times
+        )
+        return (start, until, revoked) if until > start else None
+
+    def _check(self) -> None:
+        """Check every field as a plain object, and raise with every problem found."""
         # Values come from files and callers alike: check them as plain objects.
         fields: dict[str, object] = {
             "id": self.id,
@@ -218,6 +250,10 @@ epoch: (start, end, agreement)."""
 
 def _order(agreement: Agreement) -> tuple[int, str]:
     return (agreement.window[0], agreement.id)
+
+
+def _has_offset(at: datetime) -> bool:
+    return at.utcoffset() is not None
 
 
 def _utc(value: int) -> str:

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from residency.agreements import Agreement, AgreementIndex
     from residency.catalog import DataCenter, Rule
     from residency.groups import Group
+    from residency.store import AgreementStore
 
 __all__ = ["Policy", "default_policy", "load_policy"]
 
@@ -414,7 +415,7 @@ class Policy:
         target: str,
         *,
         account_id: str | None = None,
-        agreements: AgreementIndex | Iterable[Agreement] = (),
+        agreements: AgreementIndex | AgreementStore | Iterable[Agreement] = (),
         at: datetime | None = None,
     ) -> TransferDecision:
         """Decide whether a customer's data may move from data center ``source`` to ``target``.
@@ -441,7 +442,7 @@ class Policy:
         source: str,
         target: str,
         account_id: str | None,
-        agreements: AgreementIndex | Iterable[Agreement],
+        agreements: AgreementIndex | AgreementStore | Iterable[Agreement],
         at: datetime | None,
     ) -> TransferDecision:
         """The decision of check_transfer, not yet logged."""
@@ -476,7 +477,7 @@ class Policy:
         target: str,
         *,
         account_id: str | None = None,
-        agreements: AgreementIndex | Iterable[Agreement] = (),
+        agreements: AgreementIndex | AgreementStore | Iterable[Agreement] = (),
         at: datetime | None = None,
     ) -> TransferDecision:
         """Like :meth:`check_transfer`, but a denial raises :class:`~residency.TransferDenied`.

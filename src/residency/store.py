@@ -264,7 +264,7 @@ class AgreementStore:
     any number of processes (and, on PostgreSQL, of hosts), may share one store.
     """
 
-    __slots__ = ("_backend", "_cache", "_changes", "_known", "_policy", "_seen")
+    __slots__ = ("_backend", "_cache", "_changes", "_policy", "_seen")
 
     def __init__(
         self,
@@ -290,7 +290,6 @@ class AgreementStore:
             StoreTampered: the history or the schema was altered outside residency.
         """
         self._policy = policy
-        self._known: AbstractSet[str] | None = None
         self._backend = _open(target, create=create, readonly=readonly)
         try:
             self._check_schema()
@@ -487,19 +486,17 @@ class AgreementStore:
         check first asks for that account. Agreements that cannot be used are in it as
         :class:`~residency.agreements.UnusableAgreement` (``index.unusable()``).
         """
-        packed: dict[str, str] = {}
+        grouped: dict[str, list[str]] = {}
         count = 0
-        current = ""
-        lines: list[str] = []
         for account, _, text in self._backend.latest_all(by_account=True):
-            if account != current:
-                if lines:
-                    packed[current] = "\n".join(lines)
-                current, lines = account, []
-            lines.append(text)
+            found = grouped.get(account)
+            if found is None:
+                grouped[account] = [text]
+            else:
+                found.append(text)
             count += 1
-        if lines:
-            packed[current] = "\n".join(lines)
+        packed = {account: "\n".join(texts) for account, texts in grouped.items()}
+        del grouped
         return AgreementIndex._from_packed(packed, count, _unpack)  # noqa: SLF001 - its maker
 
     def history(self, agreement_id: str | None = None) -> tuple[Event, ...]:
@@ -548,22 +545,28 @@ class AgreementStore:
             raise StoreTampered(
                 violation.message, path=self.location, event=violation.seq
             ) from None
+        self._refuse_shrunk(last)
         if head is not None and not seen[0]:
             message = f"the hash {quoted(head)} is no event of the chain: the history was rewritten"
             raise StoreTampered(message, path=self.location)
+        count, unusable = self._unusable()
+        return StoreReport(self.location, last[0], count, last[1], unusable)
+
+    def _unusable(self) -> tuple[int, tuple[UnusableAgreement, ...]]:
+        """How many agreements, and those that cannot be used with the store's catalog."""
+        from residency.agreements import unknown_destinations  # noqa: PLC0415
+
         known = self._destinations()
         unusable: list[UnusableAgreement] = []
         count = 0
-        for account, agreement_id, text in backend.latest_all(by_account=True):
+        for account, agreement_id, text in self._backend.latest_all(by_account=True):
             count += 1
             agreement = _decoded(agreement_id, text, account)
             if isinstance(agreement, UnusableAgreement):
                 unusable.append(agreement)
             elif not agreement.destinations <= known:
-                from residency.agreements import unknown_destinations  # noqa: PLC0415
-
                 unusable.append(unknown_destinations(agreement, known))
-        return StoreReport(self.location, last[0], count, last[1], tuple(unusable))
+        return count, tuple(unusable)
 
     def __len__(self) -> int:
         return self._backend.count()
@@ -572,17 +575,43 @@ class AgreementStore:
 
     def _index_for(self, account_id: str, known: AbstractSet[str]) -> AgreementIndex:
         """The account's agreements, read from the store once and kept until it changes."""
-        if known is not self._known:
-            self._known = known
-            self._cache.clear()  # another catalog: what was checked against the last one goes
-        return self._account_index(account_id)
+        return self._account_index(account_id)._index_for(account_id, known)  # noqa: SLF001
 
     def _account_index(self, account_id: str) -> AgreementIndex:
+        if account_id.__class__ is not str or unstorable(account_id):
+            return _NONE  # no agreement can name it (say, undecodable bytes from a shell)
         changes = self._backend.changes()
         if changes != self._changes:
             self._changes = changes
             self._forget_changed()
         return self._cache.get(account_id)
+
+    def _refuse_shrunk(self, head: tuple[int, str]) -> None:
+        """Refuse a history shorter than one this store saw: events were cut off."""
+        if head[0] < self._seen[0]:
+            message = (
+                f"the history holds {head[0]} events, fewer than the {self._seen[0]} this store "
+                "saw: events were removed"
+            )
+            raise StoreTampered(message, path=self.location, event=head[0] + 1)
+
+    def _wrote(
+        self, start: tuple[int, str], head: tuple[int, str], accounts: Iterable[str]
+    ) -> None:
+        """After this store's own write from ``start`` to ``head``: forget its accounts.
+
+        ``head`` is taken as seen when nobody else wrote since what this store saw last.
+        """
+        self._forget(accounts)
+        if start == self._seen:
+            self._seen = head
+
+    def _forget(self, accounts: Iterable[str]) -> None:
+        """Drop ``accounts`` from the cache: this store just wrote to them."""
+        cache = self._cache
+        for account in accounts:
+            cache.current.pop(account, None)
+            cache.previous.pop(account, None)
 
     def _forget_changed(self) -> None:
         """Drop the cached accounts that have events the store did not see yet."""
@@ -590,10 +619,8 @@ class AgreementStore:
         head = backend.head()
         if head == self._seen:
             return
-        cache = self._cache
-        for account in backend.accounts_since(self._seen[0]):
-            cache.current.pop(account, None)
-            cache.previous.pop(account, None)
+        self._refuse_shrunk(head)
+        self._forget(backend.accounts_since(self._seen[0]))
         self._seen = head
 
     def _read_account(self, account_id: str) -> AgreementIndex:
@@ -602,9 +629,7 @@ class AgreementStore:
         for account, agreement_id, text in self._backend.latest_of_account(account_id):
             agreement = _decoded(agreement_id, text, account)
             (usable if isinstance(agreement, Agreement) else unusable).append(agreement)  # type: ignore[arg-type]
-        index = AgreementIndex(usable, unusable=unusable)
-        known = self._known
-        return index if known is None else index._index_for(account_id, known)  # noqa: SLF001
+        return AgreementIndex(usable, unusable=unusable)
 
     # --- machinery ---------------------------------------------------------------------------
 
@@ -617,12 +642,14 @@ class AgreementStore:
         recorded = micros(datetime.now(UTC))
         events: list[Event] = []
         seen: set[str] = set()
+        accounts: set[str] = set()
         total = 0
         with self._backend.write() as writer:
-            head = writer.head()
+            head = start = writer.head()
             for batch in _batches(agreements):
                 for position, agreement in enumerate(batch):
                     _check_new(agreement, known, position + total, seen, self.location)
+                accounts.update(agreement.account_id for agreement in batch)
                 clash = writer.known(agreement.id for agreement in batch)
                 if clash:
                     first = next(a.id for a in batch if a.id in clash)
@@ -650,6 +677,7 @@ class AgreementStore:
                 if keep:
                     events.extend(map(_event, rows, batch))
                 total += len(batch)
+        self._wrote(start, head, accounts)
         return events, total
 
     def _change(  # noqa: PLR0913 - the parts of one change
@@ -708,8 +736,10 @@ class AgreementStore:
                 note,
                 _chain.snapshot(changed),
             )
-            new = _chain.link(writer.head(), fields)
+            start = writer.head()
+            new = _chain.link(start, fields)
             writer.insert([new])
+        self._wrote(start, (new[0], new[10]), (current.account_id,))
         return changed
 
     def _destinations(self) -> AbstractSet[str]:
@@ -770,6 +800,8 @@ def read_store(target: str | os.PathLike[str]) -> tuple[Agreement, ...]:
     return tuple(agreement for agreement in found if isinstance(agreement, Agreement))
 
 
+_NONE: Final = AgreementIndex()
+
 # --- helpers --------------------------------------------------------------------------------
 
 
@@ -794,7 +826,7 @@ def _open(target: str | os.PathLike[str] | None, *, create: bool, readonly: bool
     from residency._store_sqlite import SQLiteBackend  # noqa: PLC0415 - sqlite3 only for stores
 
     if isinstance(target, str) and (not target or unstorable(target)):
-        message = "a store is named by a non-empty path without NUL"
+        message = "a store is named by a non-empty path of text (no NUL, no undecodable bytes)"
         raise StoreUnavailable(message, path=target)
     path = pathlib.Path(os.fspath(target)).expanduser()
     return SQLiteBackend(path, create=create, readonly=readonly, make_folder=make_folder)
