@@ -6,14 +6,23 @@ variable selects "ci" and its absence "dev".
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import importlib
 import os
 import shutil
 import tempfile
 from datetime import timedelta
+from typing import TYPE_CHECKING, Final
 
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.configuration import set_hypothesis_home_dir
+from tests import postgres
+
+if TYPE_CHECKING:
+    import pathlib
+    from collections.abc import Iterator
 
 # Fixed: the same examples on every run (derandomized, no example database, so no .hypothesis
 # folder), bounded so that the property tests stay within make test's budget on two cores;
@@ -50,3 +59,84 @@ def pytest_configure(config: pytest.Config) -> None:
         folder = tempfile.mkdtemp(prefix="residency-hypothesis-")
         config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
     set_hypothesis_home_dir(folder)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def target(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> str:
+    """A fresh, empty agreement store target of each backend (see tests/stores.py)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "agreements.sqlite3")
+    return str(request.getfixturevalue("postgres_url"))
+
+
+# --- PostgreSQL: one throwaway server per session, a new database per test (tests/postgres.py)
+
+REQUIRE_POSTGRES: Final = "RESIDENCY_REQUIRE_POSTGRES"
+"""Set to 1 (as CI does), a test that needs PostgreSQL fails where it would skip."""
+
+
+@dataclasses.dataclass
+class _PostgresUse:
+    """What the session did with PostgreSQL, for the terminal summary."""
+
+    server: postgres.Server | None = None
+    why_not: str = ""
+    tests: set[str] = dataclasses.field(default_factory=set)
+
+
+_POSTGRES_USE = pytest.StashKey[_PostgresUse]()
+
+
+def _postgres_use(config: pytest.Config) -> _PostgresUse:
+    return config.stash.setdefault(_POSTGRES_USE, _PostgresUse())
+
+
+@pytest.fixture(scope="session")
+def postgres_server(request: pytest.FixtureRequest) -> Iterator[postgres.Server]:
+    """A PostgreSQL server started for the session, stopped and removed at its end.
+
+    Skips the tests that need it (fails them under ``RESIDENCY_REQUIRE_POSTGRES=1``) when it
+    cannot start: no binaries, no driver, or a server that would not start.
+    """
+    use = _postgres_use(request.config)
+    try:
+        importlib.import_module("psycopg")
+        server = postgres.start()
+    except (ImportError, postgres.Unavailable) as error:
+        use.why_not = " ".join(str(error).split())
+        if os.environ.get(REQUIRE_POSTGRES) == "1":
+            pytest.fail(f"{REQUIRE_POSTGRES}=1, but {use.why_not}", pytrace=False)
+        pytest.skip(use.why_not)
+    use.server = server
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of a new, empty database on the session's server, dropped after the test."""
+    _postgres_use(request.config).tests.add(request.node.nodeid)
+    server: postgres.Server = request.getfixturevalue("postgres_server")
+    url = server.database()
+    try:
+        yield url
+    finally:
+        with contextlib.suppress(Exception):  # one left behind goes with the whole cluster
+            server.drop(url)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say whether the PostgreSQL server ran, and how many tests used it."""
+    use = _postgres_use(terminalreporter.config)
+    count = len(use.tests)
+    tests = f"{count} test{'' if count == 1 else 's'}"
+    if use.server is not None:
+        line = f"PostgreSQL: a throwaway {use.server.version} server ran; {tests} used it"
+    elif use.why_not:
+        outcome = "failed" if os.environ.get(REQUIRE_POSTGRES) == "1" else "skipped"
+        line = f"PostgreSQL: not run ({use.why_not}); {tests} that need it {outcome}"
+    else:
+        line = "PostgreSQL: not started (no test collected needed it)"
+    terminalreporter.write_line(line)

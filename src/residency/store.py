@@ -486,17 +486,19 @@ class AgreementStore:
         check first asks for that account. Agreements that cannot be used are in it as
         :class:`~residency.agreements.UnusableAgreement` (``index.unusable()``).
         """
-        grouped: dict[str, list[str]] = {}
-        count = 0
-        for account, _, text in self._backend.latest_all(by_account=True):
-            found = grouped.get(account)
-            if found is None:
-                grouped[account] = [text]
-            else:
-                found.append(text)
-            count += 1
-        packed = {account: "\n".join(texts) for account, texts in grouped.items()}
-        del grouped
+        backend = self._backend
+        packer = getattr(backend, "packed", None)
+        if packer is not None:  # the database groups them
+            packed: dict[str, str] = dict(packer())
+            count = backend.count()
+        else:
+            grouped: dict[str, list[str]] = {}
+            count = 0
+            for account, _, text in backend.latest_all(by_account=True):
+                grouped.setdefault(account, []).append(text)
+                count += 1
+            packed = {account: "\n".join(texts) for account, texts in grouped.items()}
+            del grouped
         return AgreementIndex._from_packed(packed, count, _unpack)  # noqa: SLF001 - its maker
 
     def history(self, agreement_id: str | None = None) -> tuple[Event, ...]:
@@ -834,16 +836,25 @@ def _open(target: str | os.PathLike[str] | None, *, create: bool, readonly: bool
 
 def _redacted(url: str) -> str:
     """``url`` without its password, for messages."""
-    from urllib.parse import urlsplit, urlunsplit  # noqa: PLC0415
+    import re  # noqa: PLC0415
+    from urllib.parse import urlsplit  # noqa: PLC0415
 
     try:
         parts = urlsplit(url)
-        if parts.password is None:
+        netloc = parts.netloc
+        if parts.password is not None:
+            netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
+        query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
+        if (netloc, query) == (parts.netloc, parts.query):
             return url
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-        return urlunsplit(parts._replace(netloc=netloc))
+        rebuilt = f"{parts.scheme}://{netloc}{parts.path}"  # urlunsplit drops an empty host
+        return (
+            rebuilt
+            + (f"?{query}" if query else "")
+            + (f"#{parts.fragment}" if parts.fragment else "")
+        )
     except ValueError:
-        return url.split("@")[-1]
+        return url.split("@")[-1].split("?")[0]
 
 
 def _text(name: str, value: object, *, allow_lines: bool = False) -> str:
