@@ -2,7 +2,8 @@
 
 `make demo` runs it. Each command is echoed as it would be typed, then its output. A command
 that exits non-zero on purpose (a denied move exits 1, a refused input 2) shows its exit code;
-the session itself fails only when a command exits otherwise than it should.
+the session itself fails only when a command exits otherwise than it should. The second part
+keeps an agreement in a fresh agreement store, in a temporary folder that is removed after.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MOVE = ["check", "GB", "--from", "linode-uk", "--to", "aws-eu-west-1"]
@@ -51,6 +53,67 @@ SESSION: list[tuple[str, list[str], int]] = [
     ("A customer writes only “Korea”. Where does the account go?", ["where", "Korea"], 2),
 ]
 
+STORE = ["--store", "agreements.sqlite3"]
+NORTHWIND = [*MOVE, "--account", "northwind-uk", "--agreements", "agreements.sqlite3"]
+
+# The same kind of session, run in a new folder: an agreement kept in the agreement store,
+# from its signature to its revocation, and the checks that read it.
+STORE_SESSION: list[tuple[str, list[str], int]] = [
+    (
+        "northwind-uk signed a new DPA amendment: record it in the agreement store.",
+        [
+            *("agreements", "add", *STORE, "--id", "agr-2026-101"),
+            *("--account-id", "northwind-uk", "--destination", "EU"),
+            *("--valid-from", "2026-03-01T00:00:00Z", "--basis", "dpa-amendment"),
+            *(
+                "--reference",
+                "DPA amendment no. 4",
+                "--actor",
+                "alice",
+                "--note",
+                "signed 2026-02-20",
+            ),
+        ],
+        0,
+    ),
+    (
+        "What does the store hold for the account?",
+        ["agreements", "list", *STORE, "--account", "northwind-uk"],
+        0,
+    ),
+    (
+        "May its data now move from Linode UK to AWS in Ireland?",
+        [*NORTHWIND, "--at", "2026-06-01T00:00:00Z"],
+        0,
+    ),
+    (
+        "The customer withdraws its consent from 1 September: revoke the version we read.",
+        [
+            *("agreements", "revoke", "agr-2026-101", *STORE, "--version", "1"),
+            *("--at", "2026-09-01T00:00:00Z", "--actor", "bob", "--note", "ticket SUP-61002"),
+        ],
+        0,
+    ),
+    (
+        "A colleague who read version 1 earlier tries to change it too: refused, nothing lost.",
+        [
+            *("agreements", "amend", "agr-2026-101", *STORE, "--version", "1"),
+            *("--valid-until", "2027-03-01T00:00:00Z", "--actor", "carol"),
+        ],
+        2,
+    ),
+    (
+        "Who changed the agreement, when, and why?",
+        ["agreements", "history", "agr-2026-101", *STORE],
+        0,
+    ),
+    (
+        "And the same move in the middle of September?",
+        [*NORTHWIND, "--at", "2026-09-15T00:00:00Z"],
+        1,
+    ),
+]
+
 _PLAIN = re.compile(r"[\w@%+=:,./-]+")
 
 
@@ -68,21 +131,22 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def main() -> int:
-    """Run the session; return 1 if a command exited otherwise than it should."""
-    command = pathlib.Path(sys.executable).with_name("residency")
-    if not command.exists():
-        print(f"{command} is missing: install the project with its cli extra (make install)")
-        return 1
-    env = _environment()
+def _session(
+    command: pathlib.Path,
+    session: list[tuple[str, list[str], int]],
+    *,
+    cwd: pathlib.Path,
+    env: dict[str, str],
+) -> list[str]:
+    """Run each command of ``session`` in ``cwd``; return those that exited otherwise."""
     wrong: list[str] = []
-    for question, args, expected in SESSION:
+    for question, args, expected in session:
         typed = " ".join(["residency", *(_shell(arg) for arg in args)])
         print(f"# {question}")
         print(f"$ {typed}", flush=True)
         result = subprocess.run(  # noqa: S603 - the project's own command, fixed arguments
             [str(command), *args],
-            cwd=ROOT,
+            cwd=cwd,
             env=env,
             capture_output=True,
             text=True,
@@ -95,6 +159,21 @@ def main() -> int:
         if result.returncode != expected:
             wrong.append(f"{typed}: exit {result.returncode}, expected {expected}")
         print()
+    return wrong
+
+
+def main() -> int:
+    """Run the sessions; return 1 if a command exited otherwise than it should."""
+    command = pathlib.Path(sys.executable).with_name("residency")
+    if not command.exists():
+        print(f"{command} is missing: install the project with its cli extra (make install)")
+        return 1
+    env = _environment()
+    env.pop("RESIDENCY_AGREEMENTS", None)  # the demo's store is the one it names
+    wrong = _session(command, SESSION, cwd=ROOT, env=env)
+    with tempfile.TemporaryDirectory(prefix="residency-demo-") as folder:
+        print(f"# In a new folder ({folder}), with an agreement store of its own:\n")
+        wrong += _session(command, STORE_SESSION, cwd=pathlib.Path(folder), env=env)
     for line in wrong:
         print(f"demo failed: {line}")
     return 1 if wrong else 0

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import UTC
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -37,6 +38,7 @@ from rich.text import Text
 
 from residency._text import escape, json_escape
 from residency.access import NOT_NAMED, Side
+from residency.agreements import Agreement, UnusableAgreement
 from residency.catalog import NOT_STATED, stated
 from residency.locations import country_name, subdivision_name
 
@@ -47,27 +49,39 @@ if TYPE_CHECKING:
     from rich.console import ConsoleOptions, RenderableType
 
     from residency.access import Access, Party
-    from residency.agreements import Agreement
     from residency.catalog import Catalog, DataCenter, Quote
     from residency.placement import Placement
     from residency.policy import Policy
+    from residency.store import Event, StoreReport
     from residency.transfers import TransferDecision
 
 __all__ = [
     "access_data",
     "access_view",
+    "agreement_event_data",
+    "agreement_event_view",
+    "agreements_data",
+    "agreements_view",
     "check_data",
     "check_view",
     "console",
     "data_centers_data",
     "data_centers_view",
+    "export_data",
+    "export_view",
+    "history_data",
+    "history_view",
     "print_json",
     "print_lines",
     "print_view",
+    "recorded_many_data",
+    "recorded_many_view",
     "regions_data",
     "regions_view",
     "subprocessors_data",
     "subprocessors_view",
+    "verify_data",
+    "verify_view",
     "where_data",
     "where_view",
 ]
@@ -678,3 +692,275 @@ def regions_view(policy: Policy, *, at: datetime) -> RenderableType:
         for entry in catalog.unassigned
     ]
     return _sections(regions, rules, *([Group(*unassigned)] if unassigned else []))
+
+
+# --- agreements ---------------------------------------------------------------------------------
+
+
+_NONE_GIVEN: Final = "none given"
+"""How a table shows the actor or note of a change that was recorded without one."""
+
+
+def _window(agreement: Agreement) -> tuple[str, str, str]:
+    """An agreement's start, end and revocation as a table shows them."""
+    return (
+        agreement.valid_from.isoformat(),
+        _time(agreement.valid_until, "no end"),
+        _time(agreement.revoked_at, "not revoked"),
+    )
+
+
+def _recorded(event: Event, *, timespec: str = "seconds") -> str:
+    """When an event was recorded, in UTC (``Z``): to the second, or as ``timespec`` says."""
+    return event.recorded_at.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
+def agreement_event_data(event: Event, *, store: str) -> dict[str, Any]:
+    """An event of ``agreements add | revoke | amend | show`` as JSON-ready data."""
+    return {"store": store, "event": event.to_dict()}
+
+
+def agreement_event_view(event: Event, *, store: str, title: str, at: datetime) -> RenderableType:
+    """An event for people: the agreement as the event left it, then the event itself.
+
+    ``title`` heads it, before the id (``Recorded agreement``); ``at`` is the moment whether
+    the agreement is in force is told for (now).
+    """
+    agreement = event.agreement
+    rows = [("Account", event.account_id), ("Version", str(event.version))]
+    if isinstance(agreement, UnusableAgreement):
+        rows.append(("Cannot be used", agreement.reason))
+    else:
+        start, end, revoked = _window(agreement)
+        why = agreement.why_not_in_force(at)
+        rows += [
+            ("Destinations", ", ".join(sorted(agreement.destinations))),
+            ("Valid from", start),
+            ("Valid until", end),
+            ("Revoked", revoked),
+            ("Basis", agreement.basis.value),
+            ("Reference", stated(agreement.reference)),
+            ("Now", f"not in force: {why}" if why else "in force"),
+        ]
+    facts = [
+        ("Event", f"{event.seq} ({event.kind.value})"),
+        ("Recorded at", _recorded(event, timespec="microseconds")),
+        ("Actor", event.actor or _NONE_GIVEN),
+        ("Note", event.note or _NONE_GIVEN),
+        ("Hash", event.hash),
+        ("Store", store),
+    ]
+    headline = _text(f"{title} {event.agreement_id}", "bold")
+    return _sections(Group(headline, _pairs(rows)), _pairs(facts))
+
+
+def recorded_many_data(count: int, *, store: str, source: str) -> dict[str, Any]:
+    """``agreements add --file | import`` as JSON-ready data: how many, from where, where."""
+    return {"store": store, "source": source, "recorded": count}
+
+
+def recorded_many_view(count: int, *, store: str, source: str) -> RenderableType:
+    """``agreements add --file | import`` for people: one line."""
+    noun = "agreement" if count == 1 else "agreements"
+    return _text(f"Recorded {count:,} {noun} of {source} in {store}, each at version 1.")
+
+
+def agreements_data(
+    events: Sequence[Event], *, store: str, account: str | None, at: datetime | None
+) -> dict[str, Any]:
+    """``agreements list`` as JSON-ready data: each agreement as it stands, with its version.
+
+    Agreements that cannot be read are listed apart, each with why.
+    """
+    usable = [
+        {**event.agreement.to_dict(), "version": event.version}
+        for event in events
+        if isinstance(event.agreement, Agreement)
+    ]
+    unusable = [
+        {
+            "id": event.agreement_id,
+            "account_id": event.account_id,
+            "version": event.version,
+            "reason": event.agreement.reason,
+        }
+        for event in events
+        if isinstance(event.agreement, UnusableAgreement)
+    ]
+    return {
+        "store": store,
+        "account": account,
+        "at": at.isoformat() if at is not None else None,
+        "agreements": usable,
+        "unusable": unusable,
+    }
+
+
+def agreements_view(
+    events: Sequence[Event], *, store: str, account: str | None, at: datetime | None
+) -> RenderableType:
+    """``agreements list`` for people: a table, then those that cannot be read, if any."""
+    whose = f"account {account}" if account is not None else "every account"
+    when = f", in force at {at.isoformat()}" if at is not None else ""
+    table = _Listing(
+        f"Agreements of {whose}{when} in {store}",
+        _Column("Agreement", head=True),
+        _Column("Account"),
+        _Column("Destinations", ids=True),
+        _Column("Valid from"),
+        _Column("Valid until"),
+        _Column("Revoked"),
+        _Column("Basis"),
+        _Column("Reference", prose=True),
+        _Column("Version"),
+    )
+    unusable = _Listing(
+        "Agreements that cannot be used",
+        _Column("Agreement", head=True),
+        _Column("Account"),
+        _Column("Version"),
+        _Column("Why", prose=True),
+    )
+    for event in events:
+        agreement = event.agreement
+        if isinstance(agreement, UnusableAgreement):
+            unusable.add(event.agreement_id, event.account_id, event.version, agreement.reason)
+            continue
+        table.add(
+            agreement.id,
+            agreement.account_id,
+            sorted(agreement.destinations),
+            *_window(agreement),
+            agreement.basis.value,
+            stated(agreement.reference),
+            event.version,
+        )
+    parts: list[RenderableType] = [
+        table if table.rows else _text(f"No agreements of {whose}{when} in {store}.")
+    ]
+    if unusable.rows:
+        parts.append(unusable)
+    return _sections(*parts)
+
+
+def _changed(change: Mapping[str, Mapping[str, Any]] | None, event: Event) -> str:
+    """What an event changed, in a line: ``field: before -> after; ...``."""
+    agreement = event.agreement
+    if isinstance(agreement, UnusableAgreement):
+        return f"cannot be read: {agreement.reason}"
+    if change is None:
+        start, end, _ = _window(agreement)
+        reference = f"reference {stated(agreement.reference)}"
+        destinations = ", ".join(sorted(agreement.destinations))
+        return f"to {destinations}; from {start} to {end}; {agreement.basis.value}; {reference}"
+
+    def said(value: object) -> str:
+        if value is None:
+            return "none"
+        return ", ".join(value) if isinstance(value, list) else str(value) or '""'
+
+    return "; ".join(
+        f"{name}: {said(values['before'])} -> {said(values['after'])}"
+        for name, values in change.items()
+    )
+
+
+def history_data(
+    events: Sequence[Event],
+    changes: Sequence[Mapping[str, Any] | None],
+    *,
+    store: str,
+    agreement_id: str | None,
+) -> dict[str, Any]:
+    """``agreements history`` as JSON-ready data: every event, and what it changed.
+
+    ``changes`` holds, for each event, the fields it changed (``before`` and ``after``), or
+    ``None`` for an ``add`` (and where a version cannot be read).
+    """
+    return {
+        "store": store,
+        "agreement_id": agreement_id,
+        "events": [
+            {**event.to_dict(), "changes": change}
+            for event, change in zip(events, changes, strict=True)
+        ],
+    }
+
+
+def history_view(
+    events: Sequence[Event],
+    changes: Sequence[Mapping[str, Any] | None],
+    *,
+    store: str,
+    agreement_id: str | None,
+) -> RenderableType:
+    """``agreements history`` for people: one row per event, in the order recorded."""
+    whole = agreement_id is None
+    columns = [
+        _Column("Seq", head=True),
+        *([_Column("Agreement", head=True)] if whole else []),
+        _Column("Kind", head=True),
+        _Column("Version"),
+        _Column("Recorded at"),
+        _Column("Actor"),
+        _Column("Note", prose=True),
+        _Column("Changes", prose=True),
+    ]
+    title = f"History of {store}" if whole else f"History of agreement {agreement_id}"
+    table = _Listing(title, *columns)
+    for event, change in zip(events, changes, strict=True):
+        table.add(
+            event.seq,
+            *([event.agreement_id] if whole else []),
+            event.kind.value,
+            event.version,
+            _recorded(event),
+            event.actor or _NONE_GIVEN,
+            event.note,
+            _changed(change, event),
+        )
+    return table if table.rows else _text(f"No events in {store}.")
+
+
+def verify_data(report: StoreReport) -> dict[str, Any]:
+    """``agreements verify`` as JSON-ready data: the report, and whether all can be used."""
+    return {**report.to_dict(), "ok": report.ok}
+
+
+def verify_view(report: StoreReport) -> RenderableType:
+    """``agreements verify`` for people: what was checked, then what cannot be used."""
+    verdict = (
+        "every agreement can be used"
+        if report.ok
+        else (f"{len(report.unusable):,} of {report.agreements:,} agreements cannot be used")
+    )
+    rows = [
+        ("Store", report.location),
+        ("Events", f"{report.events:,} checked: the history is whole"),
+        ("Agreements", f"{report.agreements:,}: {verdict}"),
+        ("Head", report.head),
+    ]
+    headline = _text("Whole" if report.ok else "Whole, but not every agreement can be used", "bold")
+    parts: list[RenderableType] = [Group(headline, _pairs(rows))]
+    if report.unusable:
+        table = _Listing(
+            "Agreements that cannot be used",
+            _Column("Agreement", head=True),
+            _Column("Account"),
+            _Column("Why", prose=True),
+        )
+        for item in report.unusable:
+            table.add(item.id, item.account_id, item.reason)
+        parts.append(table)
+    return _sections(*parts)
+
+
+def export_data(count: int, *, store: str, output: str, kind: str) -> dict[str, Any]:
+    """``agreements export -o FILE`` as JSON-ready data: what was written where."""
+    return {"store": store, "output": output, "format": kind, "agreements": count}
+
+
+def export_view(count: int, *, store: str, output: str, kind: str) -> RenderableType:
+    """``agreements export -o FILE`` for people: one line."""
+    noun = "agreement" if count == 1 else "agreements"
+    return _text(f"Wrote {count:,} {noun} of {store} to {output} ({kind}).")
