@@ -4,7 +4,8 @@ Usage: python benchmarks/run.py [--quick] [--json FILE] [--only SECTION]...
 
 Warm measurements run in this one process: every time is the median over several repeats of
 the time per call of a loop of many calls, for residency, a plain dict (the floor),
-``pycountry.countries.lookup`` and country_converter. Cold start runs in fresh interpreters.
+``pycountry.countries.lookup`` and country_converter. Cold start runs in fresh interpreters,
+and so does the agreement store (``_store.py``: SQLite, and PostgreSQL on a throwaway server).
 The script prints a table and a summary of every figure, met or missed; it exits 0 either
 way, because it is a report (and never part of ``make test``).
 """
@@ -36,6 +37,7 @@ import pycountry
 
 import _cold
 import _inputs
+import _store
 from _timing import Contender, Timing, duration, measure, measure_together, rate, ratio
 from residency import UnknownLocation, default_policy, resolve_location
 from residency.errors import LocationError
@@ -49,7 +51,7 @@ if TYPE_CHECKING:
     from residency import Policy
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-SECTIONS = ("resolve", "policy", "bulk", "cold", "accuracy")
+SECTIONS = ("resolve", "policy", "bulk", "cold", "store", "accuracy")
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class Settings:
     """Repeats of the bulk pass of unknown names."""
     cold_runs: int
     """Fresh interpreters per cold-start command."""
+    store: _store.Scale
+    """The agreement store's size, and the calls of its per-account rows."""
 
 
 FULL = Settings(
@@ -92,6 +96,7 @@ FULL = Settings(
     junk_rows=1_000_000,
     junk_repeats=3,
     cold_runs=15,
+    store=_store.Scale(agreements=1_000_000, accounts=400_000, calls=1_000, repeats=5),
 )
 QUICK = Settings(
     repeats=3,
@@ -105,6 +110,7 @@ QUICK = Settings(
     junk_rows=100_000,
     junk_repeats=2,
     cold_runs=4,
+    store=_store.Scale(agreements=20_000, accounts=8_000, calls=300, repeats=3),
 )
 
 
@@ -1142,6 +1148,17 @@ def cold_section(settings: Settings) -> Section:
     return section
 
 
+# --- the agreement store --------------------------------------------------------------------
+
+
+def store_section(settings: Settings) -> Section:
+    """The agreement store on SQLite and PostgreSQL: add_many, open, index, one account's reads."""
+    report = _store.measure(settings.store)
+    section = Section("store", report.title, report.columns, notes=report.notes)
+    section.rows.extend(Row(**row) for row in report.rows)
+    return section
+
+
 # --- accuracy -------------------------------------------------------------------------------
 
 
@@ -1419,6 +1436,7 @@ def main(argv: list[str] | None = None) -> int:
         "policy": lambda: policy_section(settings),
         "bulk": lambda: bulk_section(settings),
         "cold": lambda: cold_section(settings),
+        "store": lambda: store_section(settings),
         "accuracy": accuracy_section,
     }
     sections: list[Section] = []
