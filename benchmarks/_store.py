@@ -433,8 +433,8 @@ def _notes(scale: Scale, written: dict[str, Any], read: dict[str, Any], why_not:
         "call (other accounts than the for_account rows'), agreements=store reads it from "
         "the store, agreements=index (store.index(), built above) decodes its packed "
         "agreements on first use; warm, the warm-up's accounts again",
-        f"SQLite {sqlite3.sqlite_version}: a file in {tempfile.gettempdir()}, WAL, "
-        "synchronous = FULL (the store's own settings; the floor's file the same)",
+        f"SQLite {sqlite3.sqlite_version}: a file in {tempfile.gettempdir()}, rollback "
+        "journal, synchronous = FULL (the store's own settings; the floor's file the same)",
     ]
     if why_not:
         notes.append(f"PostgreSQL not measured: {why_not}")
@@ -530,8 +530,7 @@ def _sqlite_floor(store: Path, folder: Path) -> tuple[float, dict[str, Any]]:
     plain = sqlite3.connect(folder / "plain.sqlite3", isolation_level=None)
     source = sqlite3.connect(f"{store.absolute().as_uri()}?mode=ro", uri=True)
     try:
-        plain.execute("PRAGMA journal_mode = WAL")
-        plain.execute("PRAGMA synchronous = FULL")
+        plain.execute("PRAGMA synchronous = FULL")  # rollback journal, as the store's
         columns = ", ".join(f"{name} {kind}" for name, kind, _ in COLUMNS)
         plain.execute(f"CREATE TABLE plain_event ({columns})")
         insert = f"INSERT INTO plain_event ({NAMES}) VALUES ({', '.join('?' * len(COLUMNS))})"  # noqa: S608 - our constants
