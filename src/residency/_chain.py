@@ -89,8 +89,8 @@ def message(fields: tuple[int, str, str, str, int, int, str, str, str, str]) -> 
     """The text an event's hash is taken of: its fields ``seq`` to ``prev_hash``, as text.
 
     Each is prefixed by its length in characters and a colon, so that no field can bleed into
-    the next (``1:5`` then ``3:add`` ...). A database computes the same text with
-    ``length(x) || ':' || x``, which lets it check a whole chain itself.
+    the next (``1:5`` then ``3:add`` ...). SQL builds the same text with
+    ``length(x) || ':' || x``, so a database's own check can follow this definition.
     """
     seq, kind, agreement_id, account_id, version, recorded_at, actor, note, snapshot, prev = fields
     # One f-string rather than a loop: this runs for every event each time a store opens.
