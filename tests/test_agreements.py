@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from residency import (
     Agreement,
@@ -291,3 +293,45 @@ def test_missing_file(tmp_path: Path) -> None:
     """A missing agreements file is a NotARegularFile error, not an OSError traceback."""
     with pytest.raises(NotARegularFile, match="No such file"):
         load_agreements(tmp_path / "none.toml")
+
+
+# --- the plain fast path of Agreement's checks ------------------------------------------------
+
+_TEXT = st.text(max_size=6) | st.sampled_from(["acme", "agr-1", "a\x00b", "\ud800", "t\u00a0x"])
+_TIMES = st.none() | st.datetimes(
+    min_value=datetime(1, 1, 2),  # noqa: DTZ001 - Hypothesis bounds are naive; zones are drawn
+    max_value=datetime(9999, 12, 30),  # noqa: DTZ001
+    timezones=st.none() | st.timezones(),
+)
+
+
+def _unchecked(fields: dict[str, object]) -> Agreement:
+    """An Agreement whose fields are set as given, none of them checked."""
+    agreement = Agreement.__new__(Agreement)
+    for name, value in fields.items():
+        object.__setattr__(agreement, name, value)
+    return agreement
+
+
+@given(
+    st.fixed_dictionaries(
+        {
+            "id": _TEXT,
+            "account_id": _TEXT,
+            "destinations": st.frozensets(_TEXT, max_size=3),
+            "valid_from": _TIMES,
+            "valid_until": _TIMES,
+            "revoked_at": _TIMES,
+            "basis": st.just(LegalBasis.OTHER),
+            "reference": _TEXT,
+        }
+    )
+)
+def test_the_plain_path_accepts_only_what_the_full_check_accepts(fields: dict[str, object]) -> None:
+    """Where the fast path gives a window, the full check accepts the agreement, alike."""
+    agreement = _unchecked(fields)
+    window = agreement._plain_window()
+    if window is None:
+        return
+    agreement._check()  # raises if the full check refuses what the fast path took
+    assert window == agreement.window  # the full check's own window

@@ -124,27 +124,29 @@ class Agreement:
         goes to :meth:`_check`, which accepts exactly what this accepts, and more only
         where it then raises.
         """
-        text = (self.id, self.account_id, self.reference)
-        if not all(value.__class__ is str and value.isprintable() for value in text):
-            return None
-        if not (self.id and self.account_id and self.destinations):
-            return None
-        if not all(
-            place.__class__ is str and place and place.isprintable() for place in self.destinations
+        # Plain comparisons, no generators: this runs for every agreement a store reads.
+        agreement_id, account, reference = self.id, self.account_id, self.reference
+        if not (
+            agreement_id.__class__ is str
+            and account.__class__ is str
+            and reference.__class__ is str
+            and agreement_id
+            and account
+            and agreement_id.isprintable()
+            and account.isprintable()
+            and reference.isprintable()
+            and self.destinations
         ):
             return None
-        times: tuple[object, ...] = (self.valid_from, self.valid_until, self.revoked_at)
-        if times[0] is None or not all(
-            at is None
-            or (isinstance(at, datetime) and at.__class__ is datetime and _has_offset(at))
-            for at in times
-        ):
+        for place in self.destinations:
+            if place.__class__ is not str or not place or not place.isprintable():
+                return None
+        start = _plain_micros(self.valid_from)
+        until = NEVER if self.valid_until is None else _plain_micros(self.valid_until)
+        revoked = NEVER if self.revoked_at is None else _plain_micros(self.revoked_at)
+        if start is None or until is None or revoked is None or until <= start:
             return None
-        start, until, revoked = (
-            NEVER if at is None else micros(at)  # type: ignore[arg-type]
-            for at in times
-        )
-        return (start, until, revoked) if until > start else None
+        return (start, until, revoked)
 
     def _check(self) -> None:
         """Check every field as a plain object, and raise with every problem found."""
@@ -252,8 +254,11 @@ def _order(agreement: Agreement) -> tuple[int, str]:
     return (agreement.window[0], agreement.id)
 
 
-def _has_offset(at: datetime) -> bool:
-    return at.utcoffset() is not None
+def _plain_micros(at: object) -> int | None:
+    """``at`` in microseconds if it is a plain aware datetime (no subclass); else ``None``."""
+    if at.__class__ is not datetime or at.utcoffset() is None:  # type: ignore[attr-defined]
+        return None
+    return micros(at)  # type: ignore[arg-type]
 
 
 def _utc(value: int) -> str:
