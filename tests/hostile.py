@@ -11,10 +11,26 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+UNSAFE = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
+)
+"""What must never reach a terminal: C0 controls but the line feed (tabs and carriage returns
+included), DEL, C1 controls, the line and paragraph separators, and the bidirectional and
+zero-width format characters."""
+
+
+def assert_safe(*outputs: str) -> None:
+    """No control or format character but the line feed is in any of ``outputs``."""
+    for output in outputs:
+        found = UNSAFE.search(output)
+        assert found is None, f"{found[0]!r} at {found.start()} of {output[:200]!r}"
+
 
 DEPTH = 100_000
 """How deep the deep documents nest."""

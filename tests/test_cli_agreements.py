@@ -8,7 +8,6 @@ what hostile ids look like on the way out. ``check --agreements STORE`` is teste
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import CliRunner
+from tests.hostile import assert_safe, hostile_files
 
 from residency import Agreement, load_agreements, load_policy
 from residency._chain import link
@@ -33,7 +33,6 @@ from residency.store import AgreementStore
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from types import ModuleType
 
     from click.testing import Result
 
@@ -41,11 +40,6 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_AGREEMENTS = ROOT / "examples" / "agreements.toml"
 SCRIPT = Path(sys.executable).with_name("residency")
 
-# What must never reach a terminal: C0 controls but the line feed, DEL, C1 controls, the line
-# and paragraph separators, and the bidirectional and zero-width format characters.
-UNSAFE = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
-)
 HOSTILE = "acme\x1b[2J\x9b31m\u202eevil"
 """An escape that clears the screen, a C1 control sequence, and a right-to-left override."""
 MEGABYTE = 1_000_000
@@ -98,13 +92,6 @@ def error_line(result: Result, name: str) -> str:
     assert len(lines[0]) <= SHORT, lines[0][:300]
     assert "Traceback" not in result.stderr
     return lines[0]
-
-
-def assert_safe(*outputs: str) -> None:
-    """No control or format character but the line feed is in any of ``outputs``."""
-    for output in outputs:
-        found = UNSAFE.search(output)
-        assert found is None, f"{found[0]!r} at {found.start()} of {output[:200]!r}"
 
 
 def strings(data: object) -> set[str]:
@@ -1160,19 +1147,6 @@ def test_a_megabyte_account_lists_nothing(recorded: Path) -> None:
     )
     assert data["agreements"] == []
 
-
-def _load_hostile() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "residency_hostile_corpus", Path(__file__).with_name("hostile.py")
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-hostile_files: Callable[[Path], dict[str, Path]] = _load_hostile().hostile_files
 
 # Every file of the hostile corpus (tests/hostile.py), as the source of an import and as a
 # store. The source is read before the store is opened, and the store named for the import is

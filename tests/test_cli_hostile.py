@@ -10,7 +10,6 @@ nothing is left behind in the folder.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import itertools
 import json
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
+from tests.hostile import assert_safe, hostile_files
 
 from residency import Policy, _bulk, default_policy
 from residency._text import escape, json_escape
@@ -33,7 +33,6 @@ from residency.cli._app import cli
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from types import ModuleType
 
     from click.testing import Result
 
@@ -41,12 +40,6 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CATALOG = ROOT / "examples" / "catalog.toml"
 SCRIPT = Path(sys.executable).with_name("residency")
 
-# What must never reach a terminal: C0 controls but the line feed (tabs and carriage returns
-# included), DEL, C1 controls, the line and paragraph separators, and the bidirectional and
-# zero-width format characters.
-UNSAFE = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
-)
 ERROR_LINE = re.compile(r"^[A-Za-z]+: ")
 SHORT = 500
 """The longest an error line may be, whatever the input."""
@@ -55,31 +48,10 @@ HOSTILE_TEXT = "acme\x1b[2J\x9b31m\u202eevil"
 MEGABYTE = 1_000_000
 
 
-def _load_hostile() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "residency_hostile_corpus", Path(__file__).with_name("hostile.py")
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-hostile_files: Callable[[Path], dict[str, Path]] = _load_hostile().hostile_files
-
-
 def run(*args: str | Path, input_text: str | None = None) -> Result:
     """Run ``residency`` in-process on a pipe of default width, without colour."""
     runner = CliRunner(env={"COLUMNS": None, "FORCE_COLOR": None, "NO_COLOR": "1"})
     return runner.invoke(cli, [str(arg) for arg in args], input=input_text)
-
-
-def assert_safe(*outputs: str) -> None:
-    """No control or format character but the line feed is in any of ``outputs``."""
-    for output in outputs:
-        found = UNSAFE.search(output)
-        assert found is None, f"{found[0]!r} at {found.start()} of {output[:200]!r}"
 
 
 def assert_one_error_line(stderr: str) -> str:

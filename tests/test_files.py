@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import os
 import socket
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.hostile import hostile_files
 
 from residency import _files
 from residency._files import (
@@ -38,22 +38,7 @@ from residency.errors import ResidencyError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from types import ModuleType
     from typing import BinaryIO
-
-HOSTILE = Path(__file__).with_name("hostile.py")
-
-
-def _load_hostile() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("residency_hostile_corpus", HOSTILE)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-hostile_files: Callable[[Path], dict[str, Path]] = _load_hostile().hostile_files
 
 
 def _returns_within(call: Callable[[], object], seconds: float = 2.0) -> BaseException | None:
