@@ -12,9 +12,10 @@ import contextlib
 import json
 import sqlite3
 import tomllib
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from residency import load_policy
+from residency import Agreement, load_policy
 from residency._data import read_bytes
 
 if TYPE_CHECKING:
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     from residency import Policy
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+"""When the agreements of the store tests start."""
 
 BACKENDS = ("sqlite", "postgres")
 """The backends every contract test runs on."""
@@ -88,3 +92,9 @@ def wider_policy(folder: pathlib.Path) -> Policy:
     path = folder / "wider-catalog.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     return load_policy(path)
+
+
+def agreement(agreement_id: str = "agr-1", account_id: str = "acme", **fields: object) -> Agreement:
+    """Return an agreement to the US from START, with ``fields`` replaced."""
+    values: dict[str, object] = {"destinations": ["US"], "valid_from": START} | fields
+    return Agreement(id=agreement_id, account_id=account_id, **values)  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import pytest
-from tests.stores import backend_of, wider_policy
+from tests.stores import START, agreement, backend_of, wider_policy
 
 from residency import default_policy, load_agreements
 from residency._chain import GENESIS
@@ -44,16 +44,9 @@ from residency.store import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-START = datetime(2026, 1, 1, tzinfo=UTC)
 END = datetime(2027, 1, 1, tzinfo=UTC)
 REVOKED = datetime(2026, 7, 1, tzinfo=UTC)
 TICK = timedelta(microseconds=1)
-
-
-def agreement(agreement_id: str = "agr-1", account_id: str = "acme", **fields: object) -> Agreement:
-    """Return an agreement to the US from START, with ``fields`` replaced."""
-    values: dict[str, object] = {"destinations": ["US"], "valid_from": START} | fields
-    return Agreement(id=agreement_id, account_id=account_id, **values)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -48,7 +48,16 @@ from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
-from tests.stores import Raw, backend_of, events_table, placeholder, raw, wider_policy
+from tests.stores import (
+    START,
+    Raw,
+    agreement,
+    backend_of,
+    events_table,
+    placeholder,
+    raw,
+    wider_policy,
+)
 
 import residency._store_sqlite  # noqa: F401 - imported before any fork, as the store imports it late
 from residency import default_policy
@@ -72,7 +81,6 @@ if TYPE_CHECKING:
     from residency import Policy, TransferDecision
     from residency._chain import Row
 
-START = datetime(2026, 1, 1, tzinfo=UTC)
 REVOKED = datetime(2026, 7, 1, tzinfo=UTC)
 TICK = timedelta(microseconds=1)
 POLICY = default_policy()  # loaded before any fork: children inherit it
@@ -85,12 +93,6 @@ except ImportError:  # without the postgres extra: SQLite's alone
     DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,)
 else:
     DATABASE_ERRORS = (sqlite3.Error, psycopg.Error)
-
-
-def agreement(agreement_id: str = "agr-1", account_id: str = "acme", **fields: object) -> Agreement:
-    """Return an agreement to the US from START, with ``fields`` replaced."""
-    values: dict[str, object] = {"destinations": ["US"], "valid_from": START} | fields
-    return Agreement(id=agreement_id, account_id=account_id, **values)  # type: ignore[arg-type]
 
 
 def decide(

@@ -17,16 +17,15 @@ import sys
 import textwrap
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
-from tests.stores import raw
+from tests.stores import START, agreement, raw
 
 from residency import _store_postgres
 from residency._chain import GENESIS, Row, link, snapshot
 from residency._store_postgres import APPLICATION_ID, PostgresBackend
-from residency.agreements import Agreement
 from residency.errors import (
     StoreCorrupt,
     StoreLocked,
@@ -43,6 +42,8 @@ if TYPE_CHECKING:
 
     from tests.stores import Raw
 
+    from residency.agreements import Agreement
+
 try:
     import psycopg
 except ImportError:  # pragma: no cover - the postgres extra is part of the test setup
@@ -50,14 +51,7 @@ except ImportError:  # pragma: no cover - the postgres extra is part of the test
         raise
     pytest.skip("psycopg (the postgres extra) is not installed", allow_module_level=True)
 
-START = datetime(2026, 1, 1, tzinfo=UTC)
 EVENTS = "residency.agreement_event"
-
-
-def agreement(agreement_id: str = "agr-1", account_id: str = "acme", **fields: object) -> Agreement:
-    """Return an agreement to the US from START, with ``fields`` replaced."""
-    values: dict[str, object] = {"destinations": ["US"], "valid_from": START} | fields
-    return Agreement(id=agreement_id, account_id=account_id, **values)  # type: ignore[arg-type]
 
 
 def history(url: str) -> AgreementStore:
