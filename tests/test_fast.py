@@ -7,12 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
-from residency import Agreement, default_policy
+from residency import Agreement, LegalBasis, default_policy
+from residency._chain import decode, reference_snapshot, snapshot
 from residency._fast import Ranker, decide
 from residency.catalog import DataCenter, Provider
+from residency.errors import InvalidAgreement
 from residency.placement import rendezvous_order
 from residency.transfers import reference_decision
 
@@ -107,3 +109,31 @@ def test_decide_gives_the_defined_decision_on_thousands_of_moves() -> None:
         for given_agreements in (index, agreements, tuple(agreements)):
             fast = decide(placement, source, target, account, given_agreements, at, known)
             assert _decision_fields(fast) == _decision_fields(plain)
+
+
+_MOMENTS = st.datetimes(
+    min_value=datetime(1, 1, 2),  # noqa: DTZ001 - Hypothesis bounds are naive; zones are drawn
+    max_value=datetime(9999, 12, 30),  # noqa: DTZ001
+    timezones=st.timezones(),
+)
+
+
+@given(
+    id=st.text(min_size=1),
+    account_id=st.text(min_size=1),
+    destinations=st.lists(st.text(min_size=1), min_size=1, max_size=4),
+    valid_from=_MOMENTS,
+    valid_until=st.none() | _MOMENTS,
+    revoked_at=st.none() | _MOMENTS,
+    basis=st.sampled_from(LegalBasis),
+    reference=st.text(),
+)
+def test_snapshot_is_the_encoders_canonical_json(**fields: object) -> None:
+    """The hand-written snapshot is, character for character, what the JSON encoder writes."""
+    try:
+        agreement = Agreement(**fields)  # type: ignore[arg-type]
+    except InvalidAgreement:
+        reject()  # not an agreement at all: nothing to encode
+    text = snapshot(agreement)
+    assert text == reference_snapshot(agreement)
+    assert decode(text) == agreement

@@ -250,8 +250,8 @@ TAMPERING: list[tuple[str, list[str], str]] = [
     ),
     (
         "constraint-dropped",
-        [f"ALTER TABLE {EVENTS} DROP CONSTRAINT agreement_event_snapshot_check"],
-        "constraint agreement_event_snapshot_check was dropped",
+        [f"ALTER TABLE {EVENTS} DROP CONSTRAINT agreement_event_version_check"],
+        "constraint agreement_event_version_check was dropped",
     ),
     (
         "row-security",

@@ -38,7 +38,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.errors import error_from_result
 from psycopg.pq import ExecStatus
 
-from residency._chain import COLUMNS, GENESIS, Row
+from residency._chain import COLUMNS, GENESIS, Row, Taken
 from residency.agreements import unstorable
 from residency.errors import (
     StoreCorrupt,
@@ -157,10 +157,22 @@ BEGIN
                 AND p.version = a.version - 1
                 AND p.account_id = a.account_id
                 AND p.seq < a.seq
-                AND (p.snapshot::jsonb -> 'revoked_at') IS NULL
+                AND (p.snapshot::json -> 'revoked_at') IS NULL
         )
     ) THEN
         RAISE EXCEPTION 'residency: a change follows the last version of a live agreement';
+    END IF;
+    -- The snapshot's own checks, here rather than as a CHECK constraint, which would parse
+    -- the JSON once for each of its conditions.
+    IF EXISTS (
+        SELECT 1 FROM added AS a, LATERAL (SELECT a.snapshot::json AS j) AS parsed
+        WHERE (parsed.j ->> 'id') IS DISTINCT FROM a.agreement_id
+            OR (parsed.j ->> 'account_id') IS DISTINCT FROM a.account_id
+            OR (a.kind = 'revoke'
+                AND json_typeof(parsed.j -> 'revoked_at') IS DISTINCT FROM 'string')
+            OR (a.kind = 'amend' AND (parsed.j -> 'revoked_at') IS NOT NULL)
+    ) THEN
+        RAISE EXCEPTION 'residency: a snapshot is of its own agreement, revoked only by revoke';
     END IF;
     PERFORM pg_notify('{CHANNEL}', '');
     RETURN NULL;
@@ -212,20 +224,6 @@ _CONSTRAINTS: Final = {
     "agreement_event_version_check": (
         "CHECK (version > 0 AND (version = 1) = (kind = 'add'))",
         "CHECK (((version > 0) AND ((version = 1) = (kind = 'add'::text))))",
-    ),
-    "agreement_event_snapshot_check": (
-        """CHECK (
-        (snapshot::jsonb ->> 'id') IS NOT DISTINCT FROM agreement_id
-        AND (snapshot::jsonb ->> 'account_id') IS NOT DISTINCT FROM account_id
-        AND (kind <> 'revoke'
-            OR jsonb_typeof(snapshot::jsonb -> 'revoked_at') IS NOT DISTINCT FROM 'string')
-        AND (kind <> 'amend' OR (snapshot::jsonb -> 'revoked_at') IS NULL)
-    )""",
-        "CHECK (((NOT (((snapshot)::jsonb ->> 'id'::text) IS DISTINCT FROM agreement_id)) "
-        "AND (NOT (((snapshot)::jsonb ->> 'account_id'::text) IS DISTINCT FROM account_id)) "
-        "AND ((kind <> 'revoke'::text) OR (NOT (jsonb_typeof(((snapshot)::jsonb -> "
-        "'revoked_at'::text)) IS DISTINCT FROM 'string'::text))) AND ((kind <> 'amend'::text) "
-        "OR (((snapshot)::jsonb -> 'revoked_at'::text) IS NULL))))",
     ),
     "agreement_event_hash_check": (
         "CHECK (length(prev_hash) = 64 AND length(hash) = 64)",
@@ -320,6 +318,8 @@ def _schema(*, make_schema: bool) -> list[str]:
     return statements
 
 
+_IDS_TAKEN: Final = "agreement_event_agreement_id_version_key"
+"""The constraint that refuses a second event of an agreement's version (its id, for an add)."""
 _COLUMNS: Final = ", ".join(COLUMNS)
 _EVENTS: Final = "residency.agreement_event"
 _HEAD: Final = f"SELECT seq, hash FROM {_EVENTS} ORDER BY seq DESC LIMIT 1"
@@ -781,11 +781,24 @@ class PostgresWriter:
         return {row[0] for row in rows}
 
     def insert(self, rows: Iterable[Row]) -> None:
-        """Append ``rows`` (made by :func:`residency._chain.link`, in order), in one statement."""
-        with self._connection.cursor().copy(_COPY) as copy:
-            for row in rows:
-                copy.write_row(row)
-                self.appended += 1
+        """Append ``rows`` (made by :func:`residency._chain.link`, in order), in one statement.
+
+        The rows stream to the server as they come, so that it stores them while the next
+        are made; the append trigger checks them all at the statement's end.
+
+        Raises:
+            Taken: an ``add`` whose agreement id the store holds already.
+        """
+        try:
+            with self._connection.cursor().copy(_COPY) as copy:
+                write = copy.write_row
+                for row in rows:
+                    write(row)
+                    self.appended += 1
+        except psycopg.errors.UniqueViolation as error:
+            if error.diag.constraint_name == _IDS_TAKEN:
+                raise Taken from None
+            raise
 
 
 class _Catalog:

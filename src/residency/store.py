@@ -103,7 +103,6 @@ ENVIRONMENT_VARIABLE: Final = "RESIDENCY_AGREEMENTS"
 CACHE_SIZE: Final = 16_384
 """Accounts whose agreements a store keeps decoded for ``check_transfer``, per generation."""
 
-_BATCH: Final = 5_000
 _URL_SCHEMES: Final = ("postgresql://", "postgres://")
 
 
@@ -212,7 +211,8 @@ class _Writer(Protocol):
     def head(self) -> tuple[int, str]: ...
     def latest(self, agreement_id: str) -> _chain.Row | None: ...
     def known(self, agreement_ids: Iterable[str]) -> set[str]: ...
-    def insert(self, rows: Iterable[_chain.Row]) -> None: ...
+    def insert(self, rows: Iterable[_chain.Row]) -> None:
+        """Append ``rows`` as they come; raise :class:`_chain.Taken` for an id already held."""
 
 
 class _Backend(Protocol):
@@ -641,46 +641,63 @@ class AgreementStore:
         actor = _text("actor", actor)
         note = _text("note", note, allow_lines=True)
         known = self._destinations()
+        location = self.location
         recorded = micros(datetime.now(UTC))
         events: list[Event] = []
         seen: set[str] = set()
         accounts: set[str] = set()
-        total = 0
-        with self._backend.write() as writer:
-            head = start = writer.head()
-            for batch in _batches(agreements):
-                for position, agreement in enumerate(batch):
-                    _check_new(agreement, known, position + total, seen, self.location)
-                accounts.update(agreement.account_id for agreement in batch)
-                clash = writer.known(agreement.id for agreement in batch)
-                if clash:
-                    first = next(a.id for a in batch if a.id in clash)
-                    message = (
-                        f"the store already holds agreement {shown(first)}; it was kept as it "
-                        "was (use amend or revoke to change it) and nothing was written"
-                    )
-                    raise AgreementConflict(message, agreement=first)
-                rows = []
-                for agreement in batch:
-                    fields = (
-                        "add",
-                        agreement.id,
-                        agreement.account_id,
-                        1,
-                        recorded,
-                        actor,
-                        note,
-                        _chain.snapshot(agreement),
-                    )
-                    row = _chain.link(head, fields)
-                    head = (row[0], row[10])
-                    rows.append(row)
-                writer.insert(rows)
+        link = _chain.link
+        snapshot = _chain.snapshot
+        head = start = (0, _chain.GENESIS)
+
+        def rows(first: tuple[int, str]) -> Iterator[_chain.Row]:
+            # One stream of rows for the whole call, each checked and linked as the backend
+            # asks for it: nothing holds them all, and PostgreSQL stores each as the next
+            # is made.
+            nonlocal head
+            head = first
+            for position, agreement in enumerate(agreements):
+                _check_new(agreement, known, position, seen, location)
+                accounts.add(agreement.account_id)
+                fields = (
+                    "add",
+                    agreement.id,
+                    agreement.account_id,
+                    1,
+                    recorded,
+                    actor,
+                    note,
+                    snapshot(agreement),
+                )
+                row = link(head, fields)
+                head = (row[0], row[10])
                 if keep:
-                    events.extend(map(_event, rows, batch))
-                total += len(batch)
+                    events.append(_event(row, agreement))
+                yield row
+
+        try:
+            with self._backend.write() as writer:
+                start = writer.head()
+                writer.insert(rows(start))
+        except _chain.Taken:
+            # The database refused an id it already holds, and rolled the call back.
+            raise self._taken(seen) from None
         self._wrote(start, head, accounts)
-        return events, total
+        return events, len(seen)
+
+    def _taken(self, ids: set[str]) -> StoreTampered | AgreementConflict:
+        """The error for an add of ``ids`` that the database refused as taken."""
+        with self._backend.write() as writer:
+            clash = writer.known(sorted(ids))
+        if not clash:
+            message = "the database refused a new agreement's first version as a duplicate"
+            return StoreTampered(message, path=self.location)
+        first = min(clash)
+        message = (
+            f"the store already holds agreement {shown(first)}; it was kept as it "
+            "was (use amend or revoke to change it) and nothing was written"
+        )
+        return AgreementConflict(message, agreement=first)
 
     def _change(  # noqa: PLR0913 - the parts of one change
         self,
@@ -858,17 +875,6 @@ def _text(name: str, value: object, *, allow_lines: bool = False) -> str:
     if why:
         raise InvalidAgreement([Problem(name, f"{name} holds {why}")])
     return value
-
-
-def _batches(agreements: Iterable[Agreement]) -> Iterator[list[Agreement]]:
-    batch: list[Agreement] = []
-    for agreement in agreements:
-        batch.append(agreement)
-        if len(batch) >= _BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _check_new(
