@@ -66,7 +66,12 @@ from residency.policy import Policy, default_policy, load_policy
 from residency.transfers import Mode, TransferBasis, TransferDecision
 
 if TYPE_CHECKING:
+    from residency.changes import CatalogDiff, Change, ChangeKind, Notice, diff_catalogs
+    from residency.migration import AuditReport, MigrationPlan
     from residency.store import AgreementStore
+
+_CHANGES = frozenset({"CatalogDiff", "Change", "ChangeKind", "Notice", "diff_catalogs"})
+_MIGRATION = frozenset({"AuditReport", "MigrationPlan"})
 
 __all__ = [
     "Access",
@@ -75,8 +80,12 @@ __all__ = [
     "AgreementIndex",
     "AgreementStore",
     "AmbiguousLocation",
+    "AuditReport",
     "Catalog",
+    "CatalogDiff",
     "CatalogError",
+    "Change",
+    "ChangeKind",
     "Constraint",
     "CountryCode",
     "DataCenter",
@@ -90,10 +99,12 @@ __all__ = [
     "LegalBasis",
     "Location",
     "LocationError",
+    "MigrationPlan",
     "MissingColumn",
     "Mode",
     "NoEligibleDataCenter",
     "NotARegularFile",
+    "Notice",
     "Party",
     "Placement",
     "Policy",
@@ -124,6 +135,7 @@ __all__ = [
     "UnusableAgreement",
     "catalog_json_schema",
     "default_policy",
+    "diff_catalogs",
     "load_agreements",
     "load_policy",
     "resolve_location",
@@ -137,6 +149,14 @@ def __getattr__(name: str) -> Any:  # noqa: ANN401 - each lazy name has its own 
         from importlib.metadata import version  # noqa: PLC0415 - lazy by design
 
         return version("residency")
+    if name in _CHANGES:
+        from residency import changes  # noqa: PLC0415 - lazy by design
+
+        return getattr(changes, name)
+    if name in _MIGRATION:
+        from residency import migration  # noqa: PLC0415 - lazy by design
+
+        return getattr(migration, name)
     if name == "AgreementStore":
         from residency.store import AgreementStore  # noqa: PLC0415 - lazy by design
 

@@ -266,6 +266,20 @@ class CatalogFile(_Model):
     title: Text = ""
     version: Text = ""
     source: SourceModel
+    placement: Literal["rendezvous-blake2b-v1"] = Field(
+        "rendezvous-blake2b-v1",
+        description=(
+            "The placement scheme: how an account's data centers are ordered. Changing it moves "
+            "customers' data."
+        ),
+    )
+    notice_days: Annotated[int, Field(ge=0, le=3650)] | None = Field(
+        None,
+        description=(
+            "The days customers have to object to a new or replaced sub-processor "
+            "(GDPR Art. 28(2)); absent where the source does not state them."
+        ),
+    )
     promise: QuoteModel | None = None
     assignment: QuoteModel | None = None
     due_diligence: QuoteModel | None = None
@@ -310,6 +324,20 @@ class _Shell(_Model):
     title: Text = ""
     version: Text = ""
     source: SourceModel
+    placement: Literal["rendezvous-blake2b-v1"] = Field(
+        "rendezvous-blake2b-v1",
+        description=(
+            "The placement scheme: how an account's data centers are ordered. Changing it moves "
+            "customers' data."
+        ),
+    )
+    notice_days: Annotated[int, Field(ge=0, le=3650)] | None = Field(
+        None,
+        description=(
+            "The days customers have to object to a new or replaced sub-processor "
+            "(GDPR Art. 28(2)); absent where the source does not state them."
+        ),
+    )
 
 
 def catalog_json_schema() -> dict[str, Any]:
@@ -349,11 +377,7 @@ def check_catalog(document: object) -> Checked:
         Problem(str(key), "unknown field") for key in document if key not in known - {"schema_"}
     )
     data: dict[str, Any] = {}
-    shell = {
-        key: document[key]
-        for key in ("schema", "id", "title", "version", "source")
-        if key in document
-    }
+    shell = {key: document[key] for key in ("schema", *_Shell.model_fields) if key in document}
     shell_model = _validated(_Shell, shell, "", problems)
     if shell_model is not None:
         data.update(shell_model.model_dump(exclude={"schema_"}))

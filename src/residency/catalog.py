@@ -47,6 +47,9 @@ __all__ = [
     "catalog_json_schema",
 ]
 
+DEFAULT_SCHEME: Final = "rendezvous-blake2b-v1"
+"""The placement scheme of a catalog that names none: weighted rendezvous over BLAKE2b."""
+
 NOT_STATED = "not stated in source"
 """How residency shows a fact that the catalog's source does not state."""
 
@@ -288,6 +291,11 @@ class Catalog:
     """The contractual safeguards sub-processors must meet."""
     statements: Mapping[str, Quote] = attrs.field(factory=dict, hash=False, repr=False)
     """Other statements of the source, by key (``promise``, ``due_diligence``, ...)."""
+    placement: str = attrs.field(default=DEFAULT_SCHEME, repr=False)
+    """The placement scheme that orders an account's data centers (``rendezvous-blake2b-v1``)."""
+    notice_days: int | None = attrs.field(default=None, repr=False)
+    """The days customers have to object to a new or replaced sub-processor (GDPR Art. 28(2));
+    ``None`` where the source does not state them."""
     _regions: Mapping[str, Region] = attrs.field(init=False, eq=False, repr=False)
     _data_centers: Mapping[str, DataCenter] = attrs.field(init=False, eq=False, repr=False)
     _in_region: Mapping[str, tuple[DataCenter, ...]] = attrs.field(init=False, eq=False, repr=False)
@@ -515,6 +523,8 @@ def build_catalog(
         statements=MappingProxyType(
             {key: Quote(**data[key]) for key in _STATEMENTS if key in data}
         ),
+        placement=data.get("placement", DEFAULT_SCHEME),
+        notice_days=data.get("notice_days"),
     )
     return catalog, problems
 

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from residency.agreements import Agreement, AgreementIndex
     from residency.catalog import DataCenter, Rule
     from residency.groups import Group
+    from residency.migration import AuditReport, MigrationPlan
     from residency.store import AgreementStore
 
 __all__ = ["Policy", "default_policy", "load_policy"]
@@ -490,6 +491,57 @@ class Policy:
         if not decision.allowed and self.mode is Mode.ENFORCE:
             raise TransferDenied(decision)
         return decision
+
+    # --- customer bases ---------------------------------------------------------------------
+
+    def plan_migration(
+        self,
+        new_policy: Policy,
+        accounts: Iterable[object],
+        *,
+        agreements: AgreementIndex | AgreementStore | Iterable[Agreement] = (),
+        at: datetime | None = None,
+    ) -> MigrationPlan:
+        """Plan moving ``accounts`` from this policy's catalog to ``new_policy``'s.
+
+        ``accounts`` are rows of account id, location and optionally the data center each is
+        on now (see :mod:`residency.migration`). Every account whose region or primary
+        changes is a move, judged by the transfer rule with the home region the data is in:
+        within it allowed (continuity), out of it only under an agreement of that account in
+        force at ``at`` (now by default), else blocked with the decision's reason. With
+        rendezvous placement, a data center added to a region moves exactly the accounts it
+        wins. The plan is deterministic: moves come in the order of ``accounts``.
+
+        Raises:
+            InvalidTime: ``at`` is naive or not a datetime.
+            TypeError: a row of ``accounts`` has none of the accepted shapes.
+        """
+        from residency.migration import plan_migration  # noqa: PLC0415 - lazy by design
+
+        return plan_migration(self, new_policy, accounts, agreements=agreements, at=at)
+
+    def audit(
+        self,
+        accounts: Iterable[object],
+        *,
+        agreements: AgreementIndex | AgreementStore | Iterable[Agreement] = (),
+        at: datetime | None = None,
+    ) -> AuditReport:
+        """Check where ``accounts`` are now against where this catalog places them.
+
+        ``accounts`` are rows of account id, location and the data center each is on now.
+        Each is in place (on its primary), in region (on another of its region's data
+        centers: allowed), under an agreement (outside its region, under an agreement of the
+        account in force at ``at``), misplaced (outside with none) or unresolvable (its
+        location or data center is unknown; the row carries the error).
+
+        Raises:
+            InvalidTime: ``at`` is naive or not a datetime.
+            TypeError: a row of ``accounts`` has none of the accepted shapes.
+        """
+        from residency.migration import audit  # noqa: PLC0415 - lazy by design
+
+        return audit(self, accounts, agreements=agreements, at=at)
 
     def check_agreements(
         self, agreements: Iterable[Agreement], *, source: str | None = None
