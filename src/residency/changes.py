@@ -251,6 +251,7 @@ _SECTIONS: Final[
             ("serves", lambda item: item.serves or None),
             ("certifications", lambda item: _listed(item.certifications)),
             ("as_written", lambda item: item.as_written or None),
+            ("ref", lambda item: item.ref or None),
         ),
     ),
     (
@@ -269,6 +270,7 @@ _SECTIONS: Final[
             ("consent_required", lambda item: item.consent_required),
             ("condition", lambda item: item.condition or None),
             ("condition_as_written", lambda item: item.condition_as_written or None),
+            ("ref", lambda item: item.ref or None),
         ),
     ),
 )
