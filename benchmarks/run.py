@@ -5,7 +5,8 @@ Usage: python benchmarks/run.py [--quick] [--json FILE] [--only SECTION]...
 Warm measurements run in this one process: every time is the median over several repeats of
 the time per call of a loop of many calls, for residency, a plain dict (the floor),
 ``pycountry.countries.lookup`` and country_converter. Cold start runs in fresh interpreters,
-and so does the agreement store (``_store.py``: SQLite, and PostgreSQL on a throwaway server).
+and so do the agreement store (``_store.py``: SQLite, and PostgreSQL on a throwaway server)
+and the catalog-change section (``_changes.py``: plan_migration and audit of a customer base).
 The script prints a table and a summary of every figure, met or missed; it exits 0 either
 way, because it is a report (and never part of ``make test``).
 """
@@ -35,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import pycountry
 
+import _changes
 import _cold
 import _inputs
 import _store
@@ -51,7 +53,7 @@ if TYPE_CHECKING:
     from residency import Policy
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-SECTIONS = ("resolve", "policy", "bulk", "cold", "store", "accuracy")
+SECTIONS = ("resolve", "policy", "bulk", "changes", "cold", "store", "accuracy")
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ class Settings:
     """Fresh interpreters per cold-start command."""
     store: _store.Scale
     """The agreement store's size, and the calls of its per-account rows."""
+    changes: _changes.Scale
+    """The customer base of audit and plan_migration, and the runs of each call."""
 
 
 FULL = Settings(
@@ -97,6 +101,7 @@ FULL = Settings(
     junk_repeats=3,
     cold_runs=15,
     store=_store.Scale(agreements=1_000_000, accounts=400_000, calls=1_000, repeats=5),
+    changes=_changes.Scale(accounts=1_000_000, repeats=1, warm_up=10_000),
 )
 QUICK = Settings(
     repeats=3,
@@ -111,6 +116,7 @@ QUICK = Settings(
     junk_repeats=2,
     cold_runs=4,
     store=_store.Scale(agreements=20_000, accounts=8_000, calls=300, repeats=3),
+    changes=_changes.Scale(accounts=10_000, repeats=5, warm_up=1_000),
 )
 
 
@@ -1159,6 +1165,17 @@ def store_section(settings: Settings) -> Section:
     return section
 
 
+# --- a customer base: audit, plan_migration, diff_catalogs ----------------------------------
+
+
+def changes_section(settings: Settings) -> Section:
+    """A customer base: audit and plan_migration beside assign_many, and diff_catalogs."""
+    report = _changes.measure(settings.changes)
+    section = Section("changes", report.title, report.columns, notes=report.notes)
+    section.rows.extend(Row(**row) for row in report.rows)
+    return section
+
+
 # --- accuracy -------------------------------------------------------------------------------
 
 
@@ -1435,6 +1452,7 @@ def main(argv: list[str] | None = None) -> int:
         "resolve": lambda: resolve_section(settings),
         "policy": lambda: policy_section(settings),
         "bulk": lambda: bulk_section(settings),
+        "changes": lambda: changes_section(settings),
         "cold": lambda: cold_section(settings),
         "store": lambda: store_section(settings),
         "accuracy": accuracy_section,
