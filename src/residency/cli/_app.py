@@ -8,7 +8,7 @@ with ``standalone_mode=False`` and maps what comes back:
 code  meaning
 ====  ==============================================================================
 0     answered (and, for ``check``, the move is allowed)
-1     ``check``: the move is denied
+1     ``check``: the move is denied; ``audit``: an account is misplaced or unresolvable
 2     bad input of any kind; one line ``ErrorName: message`` on stderr
 3     a bug in residency; one line ``InternalError: ...`` on stderr
 130   interrupted (Ctrl-C) before an answer
@@ -37,7 +37,7 @@ from residency._text import one_line, quoted
 from residency._time import parse_instant
 from residency.agreements import Agreement, LegalBasis, UnusableAgreement
 from residency.catalog import catalog_json_schema
-from residency.cli import _agreements, _bulk, _render
+from residency.cli import _agreements, _bulk, _changes, _render
 from residency.errors import CatalogError, ResidencyError
 from residency.policy import default_policy, load_policy
 from residency.store import AgreementStore
@@ -63,7 +63,7 @@ __all__ = [
 EXIT_OK: Final = 0
 """The question was answered (and, for ``check``, the move is allowed)."""
 EXIT_DENIED: Final = 1
-"""``check``: the move is denied."""
+"""``check``: the move is denied; ``audit``: an account is misplaced or unresolvable."""
 EXIT_BAD_INPUT: Final = 2
 """Bad input of any kind: location, data center, file, time, consent or usage."""
 EXIT_INTERNAL: Final = 3
@@ -235,7 +235,7 @@ after the command).
 \b
 Exit codes:
   0  answered (check: the move is allowed)
-  1  check: the move is denied
+  1  check: the move is denied; audit: an account misplaced or unresolvable
   2  bad input; one line 'ErrorName: message' on stderr
   3  a bug in residency; one line 'InternalError: ...' on stderr
 """
@@ -457,13 +457,158 @@ def assign(  # noqa: PLR0913 - one parameter per option
     return EXIT_OK
 
 
+_agreements_option = click.option(
+    "--agreements",
+    "agreements_path",
+    metavar="FILE|STORE",
+    help="The customers' agreements: a TOML or JSON agreements file, or an agreement store "
+    "(a file or a postgresql:// URL), which is only read.",
+)
+_encoding_option = click.option(
+    "--encoding",
+    default="utf-8-sig",
+    metavar="NAME",
+    show_default=True,
+    help="The text encoding of ACCOUNTS.csv (a byte order mark is skipped).",
+)
+_account_column_option = click.option(
+    "--account-column",
+    default="account_id",
+    show_default=True,
+    metavar="NAME",
+    help="The account id column.",
+)
+_location_column_option = click.option(
+    "--location-column",
+    default="country",
+    show_default=True,
+    metavar="NAME",
+    help="The location column.",
+)
+
+
+@cli.command(short_help="Which accounts a new catalog moves, and whether each move may be made.")
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.argument("file", metavar="ACCOUNTS.csv")
+@_agreements_option
+@_at_option
+@_json_option
+@click.option("--output", "-o", metavar="FILE", help="Write every move to FILE as CSV.")
+@_account_column_option
+@_location_column_option
+@click.option(
+    "--data-center-column",
+    metavar="NAME",
+    help="The column of the data center each account is on now. Default: data_center, if "
+    "the file has it; else each account is on its primary of OLD.",
+)
+@_encoding_option
+@click.pass_obj
+def plan(  # noqa: PLR0913 - one parameter per option
+    session: _Session,
+    old: str,
+    new: str,
+    file: str,
+    agreements_path: str | None,
+    at: datetime | None,
+    as_json: bool,
+    output: str | None,
+    account_column: str,
+    location_column: str,
+    data_center_column: str | None,
+    encoding: str,
+) -> int:
+    """Plan the move of every account of ACCOUNTS.csv from catalog OLD to catalog NEW.
+
+    OLD and NEW are catalog files (TOML or JSON). ACCOUNTS.csv has a header row ("-" reads
+    standard input) with the account id, the location and, optionally, the data center each
+    account is on now. Every account whose region or primary changes is a move: allowed
+    within its home region, under an agreement (--agreements, checked against NEW) out of
+    it, else blocked. Prints the counts, the blocked moves and the notices customers are
+    owed; -o FILE writes every move as CSV, whole or not at all, never over an input. A plan
+    is an answer: exit 0, blocked moves or not.
+    """
+    columns = _changes.Columns(account_column, location_column, data_center_column, needed=False)
+    _changes.plan(
+        load_policy(old),
+        load_policy(new),
+        file,
+        columns=columns,
+        encoding=encoding,
+        agreements=agreements_path,
+        at=at or _now(),
+        as_json=as_json,
+        output=output,
+        inputs=[old, new, *([session.catalog] if session.catalog else [])],
+    )
+    return EXIT_OK
+
+
+@cli.command(short_help="Where accounts are now: in place, in region, misplaced, unresolvable.")
+@click.argument("file", metavar="ACCOUNTS.csv")
+@_agreements_option
+@_at_option
+@_json_option
+@click.option(
+    "--output", "-o", metavar="FILE", help="Write every account with its status to FILE as CSV."
+)
+@_account_column_option
+@_location_column_option
+@click.option(
+    "--data-center-column",
+    default="data_center",
+    show_default=True,
+    metavar="NAME",
+    help="The column of the data center each account is on now.",
+)
+@_encoding_option
+@_catalog_option
+@click.pass_obj
+def audit(  # noqa: PLR0913 - one parameter per option
+    session: _Session,
+    file: str,
+    agreements_path: str | None,
+    at: datetime | None,
+    as_json: bool,
+    output: str | None,
+    account_column: str,
+    location_column: str,
+    data_center_column: str,
+    encoding: str,
+) -> int:
+    """Check where every account of ACCOUNTS.csv is now against the catalog in use.
+
+    ACCOUNTS.csv has a header row ("-" reads standard input) with the account id, the
+    location and the data center each account is on now. Each is in place (on its primary),
+    in region (on another data center of its region: allowed), under an agreement
+    (--agreements), misplaced (outside its region without one) or unresolvable (its
+    location or data center is unknown). -o FILE writes every account with its status as
+    CSV. Exit 1 when any account is misplaced or unresolvable (an account not known to be
+    in place is not in place), 0 when every one is where it may be, 2 on bad input.
+    """
+    columns = _changes.Columns(account_column, location_column, data_center_column, needed=True)
+    report = _changes.audit_accounts(
+        session.policy,
+        file,
+        columns=columns,
+        encoding=encoding,
+        agreements=agreements_path,
+        at=at or _now(),
+        as_json=as_json,
+        output=output,
+        inputs=[session.catalog] if session.catalog else [],
+    )
+    return EXIT_OK if report.clean else EXIT_DENIED
+
+
 @cli.group(
     "catalog",
-    short_help="Validate a catalog file, or print the JSON Schema of catalog files.",
+    short_help="Validate or compare catalog files, or print the JSON Schema of catalog files.",
     no_args_is_help=False,
 )
 def catalog_group() -> None:
-    """Check a catalog file, or print the JSON Schema of catalog files."""
+    """Check a catalog file, compare two, or print the JSON Schema of catalog files."""
 
 
 @catalog_group.command(short_help="Check a catalog file and list every problem in it.")
@@ -501,6 +646,23 @@ def validate(path: str, as_json: bool) -> int:
 
 def _count(count: int, plural: str) -> str:
     return f"{count} {plural.removesuffix('s') if count == 1 else plural}"
+
+
+@catalog_group.command("diff", short_help="Every change from one catalog file to another.")
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@_at_option
+@_json_option
+def diff(old: str, new: str, at: datetime | None, as_json: bool) -> int:
+    """List every change from catalog OLD to catalog NEW, and the notices they call for.
+
+    OLD and NEW are catalog files (TOML or JSON). Regions, providers, data centers and
+    sub-processors are compared by id, field by field; countries by the region and rule
+    each catalog gives them at --at. A new or replaced sub-processor gives a notice: whom
+    to tell, the objection window NEW states, the catalog's own words.
+    """
+    _changes.diff(load_policy(old), load_policy(new), at=at or _now(), as_json=as_json)
+    return EXIT_OK
 
 
 @catalog_group.command()
