@@ -3,7 +3,9 @@
 `make demo` runs it. Each command is echoed as it would be typed, then its output. A command
 that exits non-zero on purpose (a denied move exits 1, a refused input 2) shows its exit code;
 the session itself fails only when a command exits otherwise than it should. The second part
-keeps an agreement in a fresh agreement store, in a temporary folder that is removed after.
+walks through a catalog change over 3,000 example accounts (long outputs cut to their
+summaries); the third keeps an agreement in a fresh agreement store, in a temporary folder that
+is removed after.
 """
 
 from __future__ import annotations
@@ -51,6 +53,41 @@ SESSION: list[tuple[str, list[str], int]] = [
         0,
     ),
     ("A customer writes only “Korea”. Where does the account go?", ["where", "Korea"], 2),
+]
+
+BUNDLED = "src/residency/data/catalog.toml"
+NEXT = "examples/catalog-next.toml"
+ACCOUNTS = "examples/accounts.csv"
+
+# A catalog change (docs/changes.md): examples/catalog-next.toml adds an invented EU data center
+# of a new provider and an invented sub-processor; examples/accounts.csv holds 3,000 invented
+# accounts, 1% of them deliberately misplaced. (..., the lines of output shown: None for all)
+CHANGE_SESSION: list[tuple[str, list[str], int, int | None]] = [
+    (
+        "Next month: a new provider's data center in the EU, and a mail sub-processor"
+        " (an invented example). What changes, and whom do we tell?",
+        ["catalog", "diff", BUNDLED, NEXT],
+        0,
+        None,
+    ),
+    (
+        "Which of our 3,000 accounts move, and may they?",
+        ["plan", BUNDLED, NEXT, ACCOUNTS],
+        0,
+        31,
+    ),
+    (
+        "Are the accounts where they should be today? (exit 1: some are not)",
+        ["audit", ACCOUNTS],
+        1,
+        13,
+    ),
+    (
+        "acct-0354 says it agreed to stay on AWS in Ireland: audit with its agreement.",
+        ["audit", ACCOUNTS, "--agreements", "examples/agreements-next.toml"],
+        1,
+        14,
+    ),
 ]
 
 STORE = ["--store", "agreements.sqlite3"]
@@ -133,14 +170,17 @@ def _environment() -> dict[str, str]:
 
 def _session(
     command: pathlib.Path,
-    session: list[tuple[str, list[str], int]],
+    session: list[tuple[str, list[str], int]] | list[tuple[str, list[str], int, int | None]],
     *,
     cwd: pathlib.Path,
     env: dict[str, str],
 ) -> list[str]:
-    """Run each command of ``session`` in ``cwd``; return those that exited otherwise."""
+    """Run each command of ``session`` in ``cwd``; return those that exited otherwise.
+
+    A step of four shows only the first lines of its output, as many as its fourth says.
+    """
     wrong: list[str] = []
-    for question, args, expected in session:
+    for question, args, expected, *cut in session:
         typed = " ".join(["residency", *(_shell(arg) for arg in args)])
         print(f"# {question}")
         print(f"$ {typed}", flush=True)
@@ -153,7 +193,12 @@ def _session(
             encoding="utf-8",
             check=False,
         )
-        print(result.stdout + result.stderr, end="")
+        output = result.stdout + result.stderr
+        lines = output.splitlines(keepends=True)
+        shown = cut[0] if cut and cut[0] is not None else len(lines)
+        print("".join(lines[:shown]), end="")
+        if len(lines) > shown:
+            print(f"[... {len(lines) - shown} more lines]")
         if result.returncode:
             print(f"[exit {result.returncode}]")
         if result.returncode != expected:
@@ -171,6 +216,8 @@ def main() -> int:
     env = _environment()
     env.pop("RESIDENCY_AGREEMENTS", None)  # the demo's store is the one it names
     wrong = _session(command, SESSION, cwd=ROOT, env=env)
+    print("# A catalog change, over 3,000 example accounts (examples/, invented):\n")
+    wrong += _session(command, CHANGE_SESSION, cwd=ROOT, env=env)
     with tempfile.TemporaryDirectory(prefix="residency-demo-") as folder:
         print(f"# In a new folder ({folder}), with an agreement store of its own:\n")
         wrong += _session(command, STORE_SESSION, cwd=pathlib.Path(folder), env=env)
