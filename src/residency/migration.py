@@ -27,6 +27,7 @@ account is on now: :class:`Account` values, tuples ``(account_id, location)`` or
 from __future__ import annotations
 
 import enum
+import operator
 from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -156,6 +157,9 @@ class Move:
             "reason": self.reason,
             "agreement": self.agreement,
         }
+
+
+_ID: Final = operator.attrgetter("id")
 
 
 def _zero() -> dict[str, int]:
@@ -406,11 +410,11 @@ def plan_migration(
     after = new.assign_many(locations, account_ids=ids, at=when, errors="return")
     index = _index(agreements)
     known = old._destinations | new._destinations  # noqa: SLF001 - the policies' own
-    regions: dict[str, dict[str, int]] = {}
-    centers: dict[str, dict[str, int]] = {}
+    stay: Counter[tuple[str, str]] = Counter()  # (region, data center): accounts staying
+    flows: Counter[tuple[str, str, str, str]] = Counter()  # (from region, dc, to region, dc)
     moves: list[Move] = []
     unresolved: list[Unresolved] = []
-    staying = reordered = 0
+    reordered = 0
     policies = (old, new)
     for account, location, current, was, now in zip(
         ids, locations, currents, before, after, strict=True
@@ -426,11 +430,9 @@ def plan_migration(
             continue
         target = now.primary
         if source.id == target.id and source.region == target.region:
-            staying += 1
-            if [dc.id for dc in was.data_centers] != [dc.id for dc in now.data_centers]:
+            stay[target.region, target.id] += 1
+            if tuple(map(_ID, was.data_centers)) != tuple(map(_ID, now.data_centers)):
                 reordered += 1
-            regions.setdefault(target.region, _zero())["staying"] += 1
-            centers.setdefault(target.id, _zero())["staying"] += 1
             continue
         decision = decide(was, source, target, account, index, when, known)
         if decision.basis is TransferBasis.IN_REGION:
@@ -453,25 +455,40 @@ def plan_migration(
                 agreement=agreement,
             )
         )
-        centers.setdefault(source.id, _zero())["moving_out"] += 1
-        centers.setdefault(target.id, _zero())["moving_in"] += 1
-        if source.region == target.region:
-            regions.setdefault(target.region, _zero())["staying"] += 1
-        else:
-            regions.setdefault(source.region, _zero())["moving_out"] += 1
-            regions.setdefault(target.region, _zero())["moving_in"] += 1
+        flows[source.region, source.id, target.region, target.id] += 1
+    regions, centers = _tables(stay, flows)
     return MigrationPlan(
         from_catalog=old.catalog.id,
         to_catalog=new.catalog.id,
         at=when,
         accounts=len(ids),
-        staying=staying,
+        staying=sum(stay.values()),
         reordered=reordered,
         moves=tuple(moves),
         unresolved=tuple(unresolved),
-        regions=dict(sorted(regions.items())),
-        data_centers=dict(sorted(centers.items())),
+        regions=regions,
+        data_centers=centers,
     )
+
+
+def _tables(
+    stay: Counter[tuple[str, str]], flows: Counter[tuple[str, str, str, str]]
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+    """Per region and per data center, by id: accounts moving out, moving in, staying."""
+    regions: dict[str, dict[str, int]] = {}
+    centers: dict[str, dict[str, int]] = {}
+    for (region, center), count in stay.items():
+        regions.setdefault(region, _zero())["staying"] += count
+        centers.setdefault(center, _zero())["staying"] += count
+    for (from_region, source, to_region, target), count in flows.items():
+        centers.setdefault(source, _zero())["moving_out"] += count
+        centers.setdefault(target, _zero())["moving_in"] += count
+        if from_region == to_region:
+            regions.setdefault(to_region, _zero())["staying"] += count
+        else:
+            regions.setdefault(from_region, _zero())["moving_out"] += count
+            regions.setdefault(to_region, _zero())["moving_in"] += count
+    return dict(sorted(regions.items())), dict(sorted(centers.items()))
 
 
 def audit(
@@ -500,7 +517,7 @@ def audit(
             rows.append(_unresolvable(account, location, where, placement))
             continue
         try:
-            data_center = catalog.data_center(current)
+            data_center = catalog.data_center(current or "")
         except UnknownDataCenter as error:
             rows.append(_unresolvable(account, location, where, error))
             continue
