@@ -27,6 +27,7 @@ EXPORTED = [
     "Constraint",
     "CountryCode",
     "DataCenter",
+    "DuplicateColumn",
     "FileError",
     "FileTooLarge",
     "InvalidAccount",
@@ -39,6 +40,7 @@ EXPORTED = [
     "LocationError",
     "MigrationPlan",
     "MissingColumn",
+    "MissingDependency",
     "Mode",
     "NoEligibleDataCenter",
     "NotARegularFile",
@@ -167,11 +169,12 @@ def test_catalog_error_lists_every_problem() -> None:
 
 
 def test_import_stays_light() -> None:
-    """Importing residency and assigning by code loads neither pydantic nor pycountry."""
+    """Importing residency and assigning by code loads no pydantic, pycountry or frame library."""
     script = (
         "import sys, json, residency; residency.default_policy().assign('DE'); "
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "{'pydantic', 'pycountry', 'importlib_metadata', 'sqlite3'})))"
+        "{'pydantic', 'pycountry', 'importlib_metadata', 'sqlite3', "
+        "'numpy', 'pandas', 'pyarrow', 'polars', 'dask', 'distributed'})))"
     )
     result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
         [sys.executable, "-c", script], capture_output=True, text=True, check=True

@@ -60,6 +60,7 @@ __all__ = [
     "AgreementConflict",
     "AmbiguousLocation",
     "CatalogError",
+    "DuplicateColumn",
     "FileError",
     "FileTooLarge",
     "InvalidAccount",
@@ -69,6 +70,7 @@ __all__ = [
     "InvalidTime",
     "LocationError",
     "MissingColumn",
+    "MissingDependency",
     "NoEligibleDataCenter",
     "NotARegularFile",
     "Problem",
@@ -430,6 +432,33 @@ class MissingColumn(ResidencyError, LookupError):
         more = f" and {len(self.columns) - 20:,} more" if len(self.columns) > 20 else ""
         hint = f"; name it with {option}" if option else ""
         message = f"the {what} has no column {quoted(column)} (its columns: {listed}{more}){hint}"
+        super().__init__(message)
+
+
+class DuplicateColumn(ResidencyError, ValueError):
+    """A frame already has a column that a call would add: it is refused, never overwritten."""
+
+    def __init__(self, column: str, *, columns: Iterable[str]) -> None:
+        self.column = column
+        """The column that exists already."""
+        self.columns: tuple[str, ...] = tuple(columns)
+        """The columns the frame has, in order."""
+        message = (
+            f"the frame has a column {quoted(column)} already, which residency would add: "
+            "rename or drop it first (nothing is overwritten)"
+        )
+        super().__init__(message)
+
+
+class MissingDependency(ResidencyError, ImportError):
+    """An optional library a call needs is not installed; the message names the extra."""
+
+    def __init__(self, module: str, *, extra: str) -> None:
+        self.module = module
+        """The module that could not be imported."""
+        self.extra = extra
+        """The residency extra that installs it."""
+        message = f"{module} is not installed: pip install 'residency[{extra}]'"
         super().__init__(message)
 
 

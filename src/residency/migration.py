@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from residency.store import AgreementStore
 
 __all__ = [
+    "FRAME_COLUMNS",
     "Account",
     "AuditReport",
     "AuditRow",
@@ -370,6 +371,25 @@ def columns(accounts: Iterable[object]) -> tuple[list[str], list[object], list[s
     return ids, locations, data_centers
 
 
+FRAME_COLUMNS: Final = ("account_id", "country", "data_center")
+"""The columns a frame of accounts has: the id, the location, and (optional for a plan) the
+data center the account is on now."""
+
+
+def _given(accounts: object) -> Any:  # noqa: ANN401 - columns of lists, or of pyarrow arrays
+    """The accounts as pyarrow columns when the columnar path can take them; else as lists.
+
+    A frame (pandas, polars, pyarrow) gives its columns of :data:`FRAME_COLUMNS`; rows give
+    lists, turned into pyarrow arrays when pyarrow is installed and every location is text.
+    """
+    from residency import frames  # noqa: PLC0415 - no numpy here: frames imports it lazily
+
+    if frames.is_frame(accounts):
+        return frames.account_columns(accounts, FRAME_COLUMNS)
+    listed = columns(accounts)  # type: ignore[arg-type]
+    return frames.as_arrays(listed) or listed
+
+
 def _index(
     agreements: AgreementIndex | AgreementStore | Iterable[Agreement],
 ) -> AgreementIndex | AgreementStore:
@@ -381,6 +401,11 @@ def _index(
 
 def _moment(at: datetime | None) -> datetime:
     return datetime.now(UTC) if at is None else aware(at, "at")
+
+
+def _ids_of(policies: Iterable[Policy]) -> list[str]:
+    """The data center ids of the policies' catalogs, sorted: what an unknown one is not."""
+    return sorted({dc.id for policy in policies for dc in policy.catalog.data_centers})
 
 
 def _data_center(policies: Iterable[Policy], data_center: str) -> DataCenter | None:
@@ -402,10 +427,30 @@ def plan_migration(
 ) -> MigrationPlan:
     """The plan for moving ``accounts`` from catalog ``old`` to catalog ``new``.
 
-    See :meth:`Policy.plan_migration <residency.Policy.plan_migration>`.
+    See :meth:`Policy.plan_migration <residency.Policy.plan_migration>`. With numpy and
+    pyarrow installed the accounts are placed on the columnar path (:mod:`residency.frames`),
+    which :func:`plan_rows` defines row by row; a test holds the two equal.
     """
     when = _moment(at)
-    ids, locations, currents = columns(accounts)
+    given = _given(accounts)
+    if isinstance(given, tuple):
+        return plan_rows(old, new, given, agreements=agreements, at=when)
+    from residency import _columnar  # noqa: PLC0415 - numpy and pyarrow only when installed
+
+    return _columnar.plan(old, new, given, _index(agreements), when)
+
+
+def plan_rows(
+    old: Policy,
+    new: Policy,
+    accounts: Iterable[object] | tuple[list[str], list[object], list[str | None]],
+    *,
+    agreements: AgreementIndex | AgreementStore | Iterable[Agreement] = (),
+    at: datetime | None = None,
+) -> MigrationPlan:
+    """:func:`plan_migration` the plain way: ``assign_many``, then a decision per row."""
+    when = _moment(at)
+    ids, locations, currents = accounts if isinstance(accounts, tuple) else columns(accounts)
     before = old.assign_many(locations, account_ids=ids, at=when, errors="return")
     after = new.assign_many(locations, account_ids=ids, at=when, errors="return")
     index = _index(agreements)
@@ -425,7 +470,7 @@ def plan_migration(
             continue
         source = was.primary if current is None else _data_center(policies, current)
         if source is None:
-            error = UnknownDataCenter(current, catalog=new.catalog.id, known=known)
+            error = UnknownDataCenter(current, catalog=new.catalog.id, known=_ids_of(policies))
             unresolved.append(Unresolved(str(account), str(location), error))
             continue
         target = now.primary
@@ -500,10 +545,28 @@ def audit(
 ) -> AuditReport:
     """Where each of ``accounts`` stands against ``policy``'s catalog.
 
-    See :meth:`Policy.audit <residency.Policy.audit>`.
+    See :meth:`Policy.audit <residency.Policy.audit>`. With numpy and pyarrow installed the
+    accounts are placed on the columnar path, which :func:`audit_rows` defines row by row.
     """
     when = _moment(at)
-    ids, locations, currents = columns(accounts)
+    given = _given(accounts)
+    if isinstance(given, tuple):
+        return audit_rows(policy, given, agreements=agreements, at=when)
+    from residency import _columnar  # noqa: PLC0415 - numpy and pyarrow only when installed
+
+    return _columnar.audit(policy, given, _index(agreements), when)
+
+
+def audit_rows(
+    policy: Policy,
+    accounts: Iterable[object] | tuple[list[str], list[object], list[str | None]],
+    *,
+    agreements: AgreementIndex | AgreementStore | Iterable[Agreement] = (),
+    at: datetime | None = None,
+) -> AuditReport:
+    """:func:`audit` the plain way: ``assign_many``, then a status per row."""
+    when = _moment(at)
+    ids, locations, currents = accounts if isinstance(accounts, tuple) else columns(accounts)
     placements = policy.assign_many(locations, account_ids=ids, at=when, errors="return")
     index = _index(agreements)
     known = policy._destinations  # noqa: SLF001 - the policy's own

@@ -492,6 +492,35 @@ class Policy:
             raise TransferDenied(decision)
         return decision
 
+    def assign_frame(
+        self,
+        frame: Any,  # noqa: ANN401 - a pandas, polars or pyarrow table
+        *,
+        location: str = "country",
+        account: str | None = None,
+        at: datetime | None = None,
+    ) -> Any:  # noqa: ANN401 - the same kind of table
+        """Place every row of a table at once: the same kind of table, with five more columns.
+
+        ``frame`` is a pandas DataFrame, a polars DataFrame or a pyarrow Table; ``location``
+        names its location column, ``account`` its account id column (without one, the data
+        centers come in catalog order). The columns added are ``region``, ``primary``,
+        ``data_centers`` (a list), ``rule`` and ``error``: a row whose location or account
+        is bad gets its typed error as ``"ErrorName: message"`` in ``error`` and nulls in the
+        others, and the other rows go on. Each distinct location is placed once and accounts
+        are ranked with numpy, in exactly the order :meth:`assign` gives.
+
+        Raises:
+            MissingColumn: ``frame`` has no column ``location`` (or ``account``).
+            DuplicateColumn: ``frame`` has one of the added columns already.
+            MissingDependency: numpy or pyarrow (the ``frames`` extra) is not installed.
+            InvalidTime: ``at`` is naive or not a datetime.
+            TypeError: ``frame`` is none of the three kinds of table.
+        """
+        from residency.frames import assign_frame  # noqa: PLC0415 - numpy only when asked
+
+        return assign_frame(self, frame, location=location, account=account, at=at)
+
     # --- customer bases ---------------------------------------------------------------------
 
     def plan_migration(

@@ -1,0 +1,290 @@
+"""assign_frame on real pandas, polars and pyarrow frames, row for row equal to assign."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from residency import DuplicateColumn, MissingColumn, default_policy
+from residency.catalog import DataCenter, Provider
+from residency.frames import account_keys, rank
+from residency.placement import Placement, account_key, rendezvous_order
+from residency.policy import Policy
+
+np = pytest.importorskip("numpy")
+pa = pytest.importorskip("pyarrow")
+pl = pytest.importorskip("polars")
+pd = pytest.importorskip("pandas")
+
+AT = datetime(2026, 6, 1, tzinfo=UTC)
+POLICY = default_policy()
+LOCATIONS = ["DE", "Germany", "FRA", "GB", "US", "Hoa Kỳ", "Japan", "SG", "IN", "AU", "BR", "IR"]
+PROVIDER = Provider("example", "Example, Inc.")
+
+
+def _region(weights: list[float], region: str = "EU") -> tuple[DataCenter, ...]:
+    """A region of data centers of ``weights``."""
+    return tuple(
+        DataCenter(id=f"example-{region.lower()}-{n}", provider=PROVIDER, region=region, weight=w)
+        for n, w in enumerate(weights)
+    )
+
+
+SHAPES = {
+    "two uniform": [1.0, 1.0],
+    "three uniform": [1.0, 1.0, 1.0],
+    "three weighted": [1.0, 2.0, 0.5],
+    "four weighted": [3.0, 1.0, 1.0, 0.25],
+    "five uniform": [1.0] * 5,
+    "five weighted": [1.0, 2.0, 3.0, 4.0, 5.0],
+}
+
+
+def _ids(count: int, seed: int) -> list[str]:
+    """``count`` account ids, reproducibly."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data
+    return [f"acct-{rng.randrange(10**9)}" for _ in range(count)]
+
+
+# --- the ranking ----------------------------------------------------------------------------
+
+
+def test_account_keys_are_the_placement_keys() -> None:
+    """The vectorised keys are account_key's, surrogates and all."""
+    accounts = ["acme", "", "Ünïcödé", "\ud800lone", *_ids(1_000, 1)]
+    assert account_keys(accounts).tolist() == [account_key(a) for a in accounts]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_rank_orders_as_the_definition(shape: str) -> None:
+    """20,000 accounts per region shape: rank gives rendezvous_order's order, row by row."""
+    region = _region(SHAPES[shape])
+    accounts = _ids(20_000, len(shape))
+    orders = rank(account_keys(accounts), region)
+    for account, order in zip(accounts, orders.tolist(), strict=True):
+        assert tuple(region[i] for i in order) == rendezvous_order(account, region)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(min_size=1), min_size=1, max_size=50),
+    st.lists(st.sampled_from([0.25, 0.5, 1.0, 1.5, 2.0, 7.0]), min_size=1, max_size=5),
+)
+def test_rank_agrees_on_any_account_and_weights(accounts: list[str], weights: list[float]) -> None:
+    """Any ids (lone surrogates too), any weights of one to five data centers."""
+    region = _region(weights)
+    orders = rank(account_keys(accounts), region)
+    for account, order in zip(accounts, orders.tolist(), strict=True):
+        assert tuple(region[i] for i in order) == rendezvous_order(account, region)
+
+
+def test_near_ties_fall_back_to_the_plain_order() -> None:
+    """Equal weights but distinct floats: scores a hair apart are ranked the plain way."""
+    region = _region([1.0, 1.0 + 2**-40, 1.0])
+    accounts = _ids(20_000, 5)
+    orders = rank(account_keys(accounts), region)
+    for account, order in zip(accounts, orders.tolist(), strict=True):
+        assert tuple(region[i] for i in order) == rendezvous_order(account, region)
+
+
+# --- frames ---------------------------------------------------------------------------------
+
+
+def _policy_shaped(shapes: dict[str, list[float]]) -> Policy:
+    """The bundled catalog with each region's data centers replaced by one of ``shapes``."""
+    catalog = POLICY.catalog
+    data_centers = tuple(
+        dc for region, weights in shapes.items() for dc in _region(weights, region)
+    )
+    return Policy(attrs.evolve(catalog, data_centers=data_centers))
+
+
+Answer = tuple[str | None, str | None, list[str] | None, str | None, str | None]
+"""A row's answer: region, primary, data centers, rule, and the error's name."""
+
+
+def _expected(policy: Policy, locations: list[object], accounts: list[object]) -> list[Answer]:
+    """What assign_many (the row-by-row path) answers for each row, in the frame's terms."""
+    rows: list[Answer] = []
+    answers = policy.assign_many(locations, account_ids=accounts, at=AT, errors="return")  # type: ignore[call-overload]
+    for answer in answers:
+        if not isinstance(answer, Placement):
+            rows.append((None, None, None, None, type(answer).__name__))
+            continue
+        ids = [dc.id for dc in answer.data_centers]
+        rows.append((answer.region, ids[0], ids, answer.rule.id, None))
+    return rows
+
+
+def _got(table: object) -> list[Answer]:
+    """What a result table answers for each row, its errors by name."""
+    data = table.to_pydict()  # type: ignore[attr-defined]
+    return [
+        (region, primary, dcs, rule, error.split(":")[0] if error else None)
+        for region, primary, dcs, rule, error in zip(
+            data["region"],
+            data["primary"],
+            data["data_centers"],
+            data["rule"],
+            data["error"],
+            strict=True,
+        )
+    ]
+
+
+# Every region a different shape, uniform and weighted, two to five data centers; then swapped.
+REGION_SHAPES = {
+    "mixed": {
+        "EU": [1.0, 2.0, 3.0, 4.0, 5.0],
+        "UK": [1.0, 1.0],
+        "US": [1.0, 2.0, 0.5],
+        "APAC": [1.0] * 4,
+    },
+    "swapped": {
+        "EU": [1.0] * 5,
+        "UK": [1.0, 3.0],
+        "US": [1.0, 1.0, 1.0],
+        "APAC": [3.0, 1.0, 1.0, 0.25],
+    },
+}
+
+
+@pytest.mark.parametrize("shapes", REGION_SHAPES)
+def test_a_million_accounts_equal_assign_row_by_row(shapes: str) -> None:
+    """1,000,000 distinct accounts over regions of two to five data centers, row by row.
+
+    Every row as assign_many places it (the row-by-row path), in every region shape.
+    """
+    policy = _policy_shaped(REGION_SHAPES[shapes])
+    rng = random.Random(2026)  # noqa: S311 - reproducible test data
+    accounts = [f"acct-{number}" for number in range(1_000_000)]
+    locations = [rng.choice(LOCATIONS) for _ in range(1_000_000)]
+    table = pa.table({"country": locations, "account_id": accounts})
+    result = policy.assign_frame(table, account="account_id", at=AT)
+    placements = policy.assign_many(locations, account_ids=accounts, at=AT)
+    assert result["data_centers"].to_pylist() == [
+        [dc.id for dc in placement.data_centers] for placement in placements
+    ]
+    assert result["region"].to_pylist() == [placement.region for placement in placements]
+    assert result["rule"].to_pylist() == [placement.rule.id for placement in placements]
+    assert result["primary"].to_pylist() == [placement.primary.id for placement in placements]
+    assert result["error"].null_count == len(placements)
+
+
+def _mixed(count: int, seed: int) -> tuple[list[object], list[object]]:
+    """Locations and accounts of every kind, bad ones too."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data
+    locations: list[object] = [
+        rng.choice([*LOCATIONS, "Atlantis", "Korea", None, "AQ"]) for _ in range(count)
+    ]
+    accounts: list[object] = [f"acct-{rng.randrange(count)}" for _ in range(count)]
+    accounts[3], accounts[4] = None, ""
+    return locations, accounts
+
+
+@pytest.mark.parametrize("kind", ["pyarrow", "polars", "pandas"])
+def test_each_kind_of_frame_comes_back_as_itself(kind: str) -> None:
+    """The same rows as a pyarrow Table, a polars and a pandas DataFrame: the same answers."""
+    locations, accounts = _mixed(20_000, 9)
+    table = pa.table({"country": locations, "account_id": accounts, "keep": range(20_000)})
+    frame = {"pyarrow": table, "polars": pl.from_arrow(table), "pandas": table.to_pandas()}[kind]
+    result = POLICY.assign_frame(frame, account="account_id", at=AT)
+    assert type(result) is type(frame)
+    back = (
+        result
+        if kind == "pyarrow"
+        else pa.Table.from_pandas(result)
+        if kind == "pandas"
+        else result.to_arrow()
+    )
+    assert back.column_names[:3] == ["country", "account_id", "keep"]
+    assert back.column_names[3:] == ["region", "primary", "data_centers", "rule", "error"]
+    assert back["keep"].to_pylist() == list(range(20_000))
+    assert _got(back) == _expected(POLICY, locations, accounts)
+
+
+def test_bad_rows_carry_their_error_and_the_rest_go_on() -> None:
+    """Each kind of bad row gets its typed error; the good rows are placed."""
+    table = pa.table(
+        {
+            "country": ["DE", "Atlantis", "Korea", None, "AQ", "US", "DE"],
+            "account_id": ["a", "b", "c", "d", "e", None, ""],
+        }
+    )
+    result = POLICY.assign_frame(table, account="account_id", at=AT).to_pydict()
+    assert [e.split(":")[0] if e else None for e in result["error"]] == [
+        None,
+        "UnknownLocation",
+        "AmbiguousLocation",
+        "InvalidLocation",
+        "UnassignedLocation",
+        "InvalidAccount",
+        "InvalidAccount",
+    ]
+    assert result["region"] == ["EU", None, None, None, None, None, None]
+    assert result["data_centers"][1:] == [None] * 6
+    assert "'Atlantis'" in result["error"][1]
+
+
+def test_without_accounts_the_region_comes_in_catalog_order() -> None:
+    """With no account column, each region's data centers come in catalog order."""
+    table = pa.table({"where": ["DE", "JP", "Germany"]})
+    result = POLICY.assign_frame(table, location="where").to_pydict()
+    eu = [dc.id for dc in POLICY.catalog.data_centers_in("EU")]
+    assert result["data_centers"][0] == result["data_centers"][2] == eu
+    assert result["primary"] == [eu[0], "linode-sg", eu[0]]
+
+
+def test_a_dictionary_column_is_read_as_it_is() -> None:
+    """A dictionary-encoded location column is placed by its dictionary, nulls too."""
+    column = pa.array(["DE", "US", None, "DE", "Atlantis"] * 1000).dictionary_encode()
+    result = POLICY.assign_frame(pa.table({"country": column}), at=AT).to_pydict()
+    assert result["region"][:5] == ["EU", "US", None, "EU", None]
+    assert result["error"][2].startswith("InvalidLocation")
+
+
+def test_an_added_column_that_exists_is_refused_not_overwritten() -> None:
+    """A frame with a column of the result is refused, never overwritten."""
+    table = pa.table({"country": ["DE"], "region": ["mine"]})
+    with pytest.raises(DuplicateColumn, match="region"):
+        POLICY.assign_frame(table)
+    with pytest.raises(DuplicateColumn):
+        POLICY.assign_frame(table.to_pandas())
+
+
+def test_a_missing_column_is_named() -> None:
+    """A missing location or account column is a MissingColumn naming it."""
+    with pytest.raises(MissingColumn, match="country"):
+        POLICY.assign_frame(pa.table({"where": ["DE"]}))
+    with pytest.raises(MissingColumn, match="acct"):
+        POLICY.assign_frame(pl.DataFrame({"country": ["DE"]}), account="acct")
+
+
+def test_other_things_are_not_frames() -> None:
+    """Anything but the three kinds of table is a TypeError."""
+    with pytest.raises(TypeError, match="pyarrow Table"):
+        POLICY.assign_frame([("DE", "a")])
+
+
+def test_an_empty_frame_gets_empty_columns() -> None:
+    """No rows: the five columns, empty."""
+    table = pa.table(
+        {"country": pa.array([], pa.string()), "account_id": pa.array([], pa.string())}
+    )
+    result = POLICY.assign_frame(table, account="account_id")
+    assert result.num_rows == 0
+    assert result.column_names[-5:] == ["region", "primary", "data_centers", "rule", "error"]
+
+
+def test_the_moment_is_the_one_asked_for() -> None:
+    """The UK left the EU on 2020-01-31: a frame for 2019 places GB as assign does then."""
+    before = datetime(2019, 6, 1, tzinfo=UTC)
+    table = pa.table({"country": ["GB"], "account_id": ["acme"]})
+    got = POLICY.assign_frame(table, account="account_id", at=before).to_pydict()
+    want = POLICY.assign("GB", account_id="acme", at=before)
+    assert (got["region"][0], got["rule"][0]) == (want.region, want.rule.id)
