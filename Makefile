@@ -20,7 +20,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements/dev.txt -e '.[cli,test,postgres]' ruff mypy babel
+	$(BIN)/python -m pip install --quiet -c requirements/dev.txt -e '.[cli,test,postgres,frames,dask]' ruff mypy babel
 	@touch $(STAMP)
 
 install: $(STAMP)
