@@ -288,3 +288,22 @@ def test_the_moment_is_the_one_asked_for() -> None:
     got = POLICY.assign_frame(table, account="account_id", at=before).to_pydict()
     want = POLICY.assign("GB", account_id="acme", at=before)
     assert (got["region"][0], got["rule"][0]) == (want.region, want.rule.id)
+
+
+def test_a_pandas_frame_keeps_its_own_index() -> None:
+    """Rows labelled otherwise than 0..n-1 get their own answers, not nulls."""
+    frame = pd.DataFrame({"country": ["DE", "JP", "US"]}, index=[10, 5, 99])
+    result = POLICY.assign_frame(frame, at=AT)
+    assert list(result.index) == [10, 5, 99]
+    assert list(result["region"]) == ["EU", "APAC", "US"]
+    assert [list(dcs) for dcs in result["data_centers"]][1] == ["linode-sg", "aws-ap-southeast-1"]
+
+
+def test_a_column_in_chunks_is_read_whole() -> None:
+    """An Arrow-backed pandas column in several chunks (as concat makes) is one column."""
+    parts = [
+        pd.DataFrame({"country": pd.array([c], dtype="string[pyarrow]")}) for c in ("DE", "US")
+    ]
+    frame = pd.concat(parts, ignore_index=True)
+    result = POLICY.assign_frame(frame, at=AT)
+    assert list(result["region"]) == ["EU", "US"]

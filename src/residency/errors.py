@@ -32,6 +32,8 @@ ends in one of these, with fields that say why, never in a silent default::
     │   └── FileTooLarge                       larger than residency reads for its purpose
     ├── InvalidConstraint (LookupError)        a constraint naming no provider or certification
     ├── MissingColumn (LookupError)            a table without the column asked for; .column
+    ├── DuplicateColumn (ValueError)           a frame has a column a call would add; .column
+    ├── MissingDependency (ImportError)        an optional library is missing; .extra
     └── TransferDenied (PermissionError)       enforce_transfer refused a move; .decision
 
 Catch ``ResidencyError`` for all of them, or the builtin a caller already handles:

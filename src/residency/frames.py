@@ -213,12 +213,15 @@ def _arrow_column(frame: object, kind: str, name: str) -> Any:  # noqa: ANN401 -
     if kind == "pyarrow":
         return frame.column(name).combine_chunks()  # type: ignore[attr-defined]
     if kind == "polars":
-        return frame.get_column(name).to_arrow()  # type: ignore[attr-defined]
+        array = frame.get_column(name).to_arrow()  # type: ignore[attr-defined]
+        return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
     series = frame[name]  # type: ignore[index]
     try:
-        return pa.Array.from_pandas(series)
+        array = pa.Array.from_pandas(series)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array(series.astype(object).tolist(), from_pandas=True)
+        array = pa.array(series.astype(object).tolist(), from_pandas=True)
+    # An Arrow-backed pandas column (from concat, or Parquet's row groups) comes in chunks.
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def assign_frame(
@@ -308,7 +311,13 @@ def place_columns(
 
 
 def _account_keys_of(accounts: Any) -> tuple[Any, Any]:  # noqa: ANN401 - pyarrow, numpy arrays
-    """Each row's account key (uint64), and where the account is missing or empty."""
+    """Each row's account key (uint64), and where the account is missing or empty.
+
+    Each distinct account is hashed once (BLAKE2b). Finding the distinct accounts is most of
+    the work on a big table: a hash table of a million strings probed ten million times.
+    :func:`_distinct_fast` does it on 64-bit hashes of the strings, checked afterwards; the
+    plain way is pyarrow's dictionary encoding.
+    """
     numpy = _module("numpy")
     pa = _module("pyarrow")
     pc = _module("pyarrow.compute")
@@ -316,14 +325,49 @@ def _account_keys_of(accounts: Any) -> tuple[Any, Any]:  # noqa: ANN401 - pyarro
         accounts = accounts.cast(accounts.type.value_type)
     if not (pa.types.is_string(accounts.type) or pa.types.is_large_string(accounts.type)):
         accounts = pc.cast(accounts, pa.string())
-    encoded = pc.dictionary_encode(accounts)
-    names = encoded.dictionary.to_pylist()
-    keys = account_keys(names) if names else numpy.zeros(1, dtype=numpy.uint64)
-    index = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(numpy.intp)
-    bad = encoded.indices.is_null().to_numpy(zero_copy_only=False)
-    if "" in names:
-        bad |= index == names.index("")
+    found = _distinct_fast(accounts)
+    if found is None:
+        encoded = pc.dictionary_encode(accounts)
+        names = encoded.dictionary.to_pylist()
+        index = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(numpy.intp)
+    else:
+        names, index = found
+    bad = accounts.is_null().to_numpy(zero_copy_only=False)
+    present = [name if name is not None else "" for name in names]
+    keys = account_keys(present) if present else numpy.zeros(1, dtype=numpy.uint64)
+    if "" in present:
+        empty = numpy.array([name == "" for name in present], dtype=bool)
+        bad |= empty[index]
     return keys[index], bad
+
+
+def _distinct_fast(accounts: Any) -> tuple[list[str | None], Any] | None:  # noqa: ANN401
+    """The distinct accounts and each row's number among them, by 64-bit hashes; or None.
+
+    polars hashes the strings (vectorised), pandas numbers the hashes (one table of integers),
+    and the grouping is then checked string by string: two accounts whose hashes collide
+    would fail the check, and the plain way is taken. ``None`` without polars or pandas.
+    """
+    try:
+        polars = importlib.import_module("polars")
+        pandas = importlib.import_module("pandas")
+    except ImportError:
+        return None
+    numpy = _module("numpy")
+    pc = _module("pyarrow.compute")
+    hashes = polars.from_arrow(accounts).hash(seed=0).to_numpy()
+    codes, distinct = pandas.factorize(hashes)
+    first = numpy.empty(len(distinct), dtype=numpy.int64)
+    rows = numpy.arange(len(codes) - 1, -1, -1, dtype=numpy.int64)
+    first[codes[::-1]] = rows  # the last write wins: each code's first row
+    names = accounts.take(first)
+    same = pc.equal(accounts, names.take(codes))  # null where the account is null
+    if (
+        same.null_count != accounts.null_count
+        or pc.sum(same).as_py() != len(same) - same.null_count
+    ):
+        return None
+    return names.to_pylist(), codes.astype(numpy.intp)
 
 
 def _columns(  # noqa: PLR0913 - the parts of the five columns
@@ -407,5 +451,6 @@ def _with_columns(frame: Any, kind: str, added: dict[str, Any]) -> Any:  # noqa:
         # Scalars as categoricals (pandas' own dictionary type); the list as an Arrow list.
         mapper = pandas.ArrowDtype if name == "data_centers" else None
         values = column.to_pandas(types_mapper=mapper)
-        result[name] = pandas.Series(values, index=frame.index, name=name)
+        values.index = frame.index  # the frame's own labels, whatever they are: no reindexing
+        result[name] = values
     return result
