@@ -34,6 +34,7 @@ import codecs
 import contextlib
 import csv
 import functools
+import importlib
 import json
 import math
 import os
@@ -45,7 +46,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final, TextIO, TypeVar
 
 from residency._text import quoted
-from residency.errors import FileError, FileTooLarge, NotARegularFile
+from residency.errors import FileError, FileTooLarge, MissingDependency, NotARegularFile
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -57,13 +58,19 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_FIELD",
     "MAX_INT_DIGITS",
+    "MAX_PARQUET_DATA",
+    "PARQUET_LIMIT",
+    "PARQUET_MAGIC",
     "CsvReader",
     "FileError",
     "FileTooLarge",
     "NotARegularFile",
+    "ParquetReader",
     "atomic_output",
     "atomic_write_bytes",
+    "is_parquet",
     "open_csv",
+    "open_parquet",
     "parse_document",
     "parse_json",
     "parse_toml",
@@ -1120,3 +1127,208 @@ def starts_with(path: str | os.PathLike[str], prefix: bytes) -> bool:
         return False
     finally:
         os.close(descriptor)
+
+
+# --- Parquet ------------------------------------------------------------------------------
+
+PARQUET_MAGIC: Final = b"PAR1"
+"""The four bytes a Parquet file starts and ends with."""
+PARQUET_LIMIT: Final = 1024 * 1024 * 1024
+"""The largest Parquet file read, in bytes: Parquet is read whole, not streamed."""
+MAX_PARQUET_DATA: Final = 4 * PARQUET_LIMIT
+"""The most bytes a Parquet file's row groups may hold once decompressed, as its footer says."""
+
+_PARQUET_TAIL: Final = 8  # the footer's length (4 bytes, little-endian), then the magic
+_PARQUET_SHORTEST: Final = 2 * len(PARQUET_MAGIC) + _PARQUET_TAIL - len(PARQUET_MAGIC)
+
+
+def is_parquet(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a regular file that starts with the Parquet magic ``PAR1``.
+
+    A truncated Parquet file still starts with it, and is then refused by
+    :func:`open_parquet`, which also checks the end; what is not a regular file is no
+    Parquet file here (its reader says why).
+    """
+    return starts_with(path, PARQUET_MAGIC)
+
+
+def _arrow(name: str) -> Any:  # noqa: ANN401 - a module
+    try:  # pyarrow is optional: imported only where a Parquet file is read
+        return importlib.import_module(name)
+    except ImportError:
+        module = "pyarrow"
+        raise MissingDependency(module, extra="frames") from None
+
+
+class ParquetReader:
+    """The rows of a Parquet file, as :class:`CsvReader` gives a CSV file's: text cells.
+
+    :attr:`header` holds the column names; :meth:`rows` yields each row as a ``list[str]``,
+    a null cell as ``""`` (as a CSV file holds a missing cell). String columns are read as
+    they are, integer columns as their decimal text and binary columns as UTF-8 text; any
+    other column is refused with a :class:`FileError` that names it, once it is read.
+    """
+
+    def __init__(self, parquet: Any, *, source: str, close: Callable[[], None]) -> None:  # noqa: ANN401 - a pyarrow.parquet.ParquetFile
+        self._parquet = parquet
+        self._close: Callable[[], None] | None = close
+        self.source = source
+        """The file, as given."""
+        self.header: list[str] = list(parquet.schema_arrow.names)
+        """The column names, in order."""
+        self.count: int = parquet.metadata.num_rows
+        """How many rows the file holds."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the file."""
+        close, self._close = self._close, None
+        if close is not None:
+            close()
+
+    def table(self, columns: Iterable[str] | None = None) -> Any:  # noqa: ANN401 - a pyarrow Table
+        """The ``columns`` named (all of them by default) as a pyarrow Table of strings.
+
+        Raises:
+            FileError: the file is damaged, or a column holds values that are not text.
+        """
+        pa = _arrow("pyarrow")
+        names = list(self.header if columns is None else dict.fromkeys(columns))
+        try:
+            table = self._parquet.read(columns=names, use_threads=False)
+        except (pa.ArrowException, OSError, ValueError, IndexError) as error:
+            raise _damaged(error, source=self.source) from None
+        return pa.table(
+            [self._text(table.column(name), name) for name in names],
+            names=names,
+        )
+
+    def rows(
+        self, columns: Iterable[str] | None = None, *, chunk: int = 10_000
+    ) -> Iterator[list[str]]:
+        """Yield each row of the ``columns`` named (all by default) as text cells."""
+        table = self.table(columns)
+        for start in range(0, table.num_rows, chunk):
+            part = table.slice(start, chunk)
+            cells = [
+                ["" if value is None else value for value in column.to_pylist()]
+                for column in part.columns
+            ]
+            yield from map(list, zip(*cells, strict=True))
+
+    def _text(self, column: Any, name: str) -> Any:  # noqa: ANN401 - pyarrow arrays
+        pa = _arrow("pyarrow")
+        kind = column.type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        readable = (
+            pa.types.is_string(kind)
+            or pa.types.is_large_string(kind)
+            or pa.types.is_integer(kind)
+            or pa.types.is_binary(kind)
+            or pa.types.is_large_binary(kind)
+            or pa.types.is_null(kind)
+        )
+        if readable:
+            try:
+                return column.cast(pa.string())
+            except (pa.ArrowException, ValueError):
+                message = f"the column {quoted(name)} holds {kind} values that are not UTF-8 text"
+                raise FileError(message, path=self.source) from None
+        message = (
+            f"the column {quoted(name)} holds {_detail(str(kind))} values: residency reads "
+            "text columns (strings, integers or UTF-8 binary)"
+        )
+        raise FileError(message, path=self.source)
+
+
+def _damaged(error: BaseException, *, source: str) -> FileError:
+    detail = " ".join(str(error).split()) or type(error).__name__
+    message = f"is not a valid Parquet file (damaged or truncated): {_detail(detail)}"
+    return FileError(message, path=source)
+
+
+def _parquet_frame(file: BinaryIO, size: int, *, source: str) -> None:
+    """Refuse what is no whole Parquet file by its first and last bytes, before pyarrow reads."""
+    if size < _PARQUET_SHORTEST:
+        message = f"is not a Parquet file: it holds {size:,} bytes, too few for one"
+        raise FileError(message, path=source)
+    if file.read(len(PARQUET_MAGIC)) != PARQUET_MAGIC:
+        message = f"is not a Parquet file: it does not start with {PARQUET_MAGIC.decode()}"
+        raise FileError(message, path=source)
+    file.seek(size - _PARQUET_TAIL)
+    tail = file.read(_PARQUET_TAIL)
+    if tail[len(PARQUET_MAGIC) :] != PARQUET_MAGIC:
+        message = (
+            f"is not a whole Parquet file: it does not end with {PARQUET_MAGIC.decode()} "
+            "(truncated?)"
+        )
+        raise FileError(message, path=source)
+    footer = int.from_bytes(tail[: len(PARQUET_MAGIC)], "little")
+    if footer > size - _PARQUET_SHORTEST:
+        message = (
+            f"is not a whole Parquet file: its footer says {footer:,} bytes, more than the "
+            f"file holds (truncated?)"
+        )
+        raise FileError(message, path=source)
+    file.seek(0)
+
+
+def _parquet_file(file: BinaryIO, size: int, *, source: str, limit: int) -> Any:  # noqa: ANN401 - a pyarrow.parquet.ParquetFile
+    """The checked file as pyarrow opens it: its footer read, its size within the limits."""
+    what = "Parquet file"
+    if size > limit:
+        message = f"the {what} is larger than {limit:,} bytes ({size:,})"
+        raise FileTooLarge(message, path=source)
+    try:
+        _parquet_frame(file, size, source=source)
+    except FileError:
+        raise
+    except OSError as error:
+        raise _cannot(error, doing=f"read the {what}", source=source) from None
+    pa = _arrow("pyarrow")
+    parquet_module = _arrow("pyarrow.parquet")
+    try:
+        parquet = parquet_module.ParquetFile(file)
+        metadata = parquet.metadata
+        data = sum(
+            metadata.row_group(group).total_byte_size for group in range(metadata.num_row_groups)
+        )
+        parquet.schema_arrow  # noqa: B018 - read now, so that a bad schema fails here
+    except (pa.ArrowException, OSError, ValueError, IndexError) as error:
+        raise _damaged(error, source=source) from None
+    if data > MAX_PARQUET_DATA:
+        message = f"the {what} holds {data:,} bytes decompressed, more than {MAX_PARQUET_DATA:,}"
+        raise FileTooLarge(message, path=source)
+    return parquet
+
+
+def open_parquet(path: str | os.PathLike[str], *, limit: int = PARQUET_LIMIT) -> ParquetReader:
+    """Open a Parquet file for reading: its footer is read and checked; its rows on demand.
+
+    ``path`` must be a regular file (see :func:`read_bytes`) of at most ``limit`` bytes that
+    starts and ends with ``PAR1``, whose footer pyarrow can read and whose row groups hold
+    at most :data:`MAX_PARQUET_DATA` bytes decompressed. Anything else is a
+    :class:`FileError` (:class:`NotARegularFile`, :class:`FileTooLarge`) that says why,
+    never a pyarrow error; without pyarrow it is a
+    :class:`~residency.errors.MissingDependency`.
+    """
+    source = _source(path)
+    descriptor, status = _open_regular(path, source=source, what="Parquet file")
+    file = open(descriptor, "rb")  # noqa: PTH123, SIM115 - the descriptor checked; the reader closes it
+    try:
+        parquet = _parquet_file(file, status.st_size, source=source, limit=limit)
+    except BaseException:
+        file.close()
+        raise
+    return ParquetReader(parquet, source=source, close=file.close)

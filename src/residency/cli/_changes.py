@@ -30,6 +30,7 @@ from residency import _bulk, _files
 from residency.catalog import NOT_STATED
 from residency.changes import ChangeKind, diff_catalogs
 from residency.cli import _agreements
+from residency.cli import _bulk as _cli_bulk
 from residency.cli._render import (
     _Column,
     _Listing,
@@ -108,25 +109,80 @@ class Columns:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _accounts(file: str, columns: Columns, encoding: str) -> list[tuple[str, ...]]:
+def _names(header: list[str], columns: Columns) -> list[str]:
+    """The columns of ``header`` to read: the account, the location, and the data center.
+
+    Raises:
+        MissingColumn: the header lacks a column that is needed.
+    """
+    names = [columns.account, columns.location]
+    options = ["--account-column", "--location-column"]
+    if columns.data_center is not None:
+        names.append(columns.data_center)
+    elif columns.needed or "data_center" in header:
+        names.append("data_center")
+    options.append("--data-center-column")
+    for name, option in zip(names, options, strict=False):
+        _bulk.column(header, name, option)
+    return names
+
+
+def _accounts(file: str, columns: Columns, encoding: str) -> tuple[int, list[tuple[str, ...]]]:
     """The accounts of ``file`` ("-": standard input), read as ``assign`` reads rows.
+
+    ``file`` is CSV, or Parquet (known by its content) when pyarrow is installed; either
+    way each account is a tuple of text cells, an empty or null cell ``""``; returned with
+    how many columns were read (3 with a data center, else 2).
 
     Raises:
         FileError: ``file`` cannot be read.
         MissingColumn: the header lacks a column that is needed.
+        MissingDependency: ``file`` is Parquet and pyarrow is not installed.
     """
+    if file != "-" and _cli_bulk.is_parquet(file):
+        with _files.open_parquet(file) as parquet:
+            names = _names(parquet.header, columns)
+            return len(names), [tuple(row) for row in parquet.rows(names)]
     path = None if file == "-" else file
     with _files.open_csv(path, encoding=encoding, stdin=sys.stdin.buffer) as reader:
         header = reader.header
-        who = _bulk.column(header, columns.account, "--account-column")
-        where = _bulk.column(header, columns.location, "--location-column")
-        on: int | None = None
-        if columns.data_center is not None:
-            on = _bulk.column(header, columns.data_center, "--data-center-column")
-        elif columns.needed or "data_center" in header:
-            on = _bulk.column(header, "data_center", "--data-center-column")
-        positions = (who, where) if on is None else (who, where, on)
-        return [tuple(row[at] if len(row) > at else "" for at in positions) for row in reader]
+        positions = [header.index(name) for name in _names(header, columns)]
+        rows = [tuple(row[at] if len(row) > at else "" for at in positions) for row in reader]
+        return len(positions), rows
+
+
+ACCOUNT_COLUMNS: Final = ("account_id", "country", "data_center")
+"""The columns of the accounts table the library is given, whatever the file calls them."""
+
+
+def accounts_table(accounts: list[tuple[str, ...]], width: int) -> Any:  # noqa: ANN401 - a pyarrow Table
+    """The accounts as a pyarrow Table of the first ``width`` of :data:`ACCOUNT_COLUMNS`.
+
+    Every column is of strings; an empty data center is null, as the library reads an
+    empty data center of a row as none given.
+    """
+    import pyarrow as pa  # noqa: PLC0415 - only where pyarrow is installed
+
+    cells: list[list[str | None]] = [[row[at] for row in accounts] for at in range(width)]
+    if width == len(ACCOUNT_COLUMNS):
+        cells[-1] = [cell or None for cell in cells[-1]]
+    arrays = [pa.array(column, type=pa.string()) for column in cells]
+    return pa.table(arrays, names=list(ACCOUNT_COLUMNS[:width]))
+
+
+def _for_library(read: tuple[int, list[tuple[str, ...]]]) -> Any:  # noqa: ANN401 - a Table, or rows
+    """The accounts as the library takes them: a pyarrow Table, or else rows of tuples.
+
+    The Table where numpy and pyarrow are installed: the library then places it on the
+    columnar path.
+    """
+    width, accounts = read
+    if not _cli_bulk.columnar_installed():
+        return accounts
+    try:
+        return accounts_table(accounts, width)
+    except (UnicodeError, ValueError):  # a lone surrogate is no UTF-8: the rows then
+        return accounts
 
 
 def _agreements_of(
@@ -210,7 +266,7 @@ def plan(  # noqa: PLR0913 - the options of the command, all keyword-only
 
     ``inputs`` are the catalog files, which ``output`` must not replace either.
     """
-    accounts = _accounts(file, columns, encoding)
+    accounts = _for_library(_accounts(file, columns, encoding))
     with contextlib.ExitStack() as stack:
         given = _agreements_of(agreements, new, stack)
         read = _inputs(file, agreements, *inputs)
@@ -245,7 +301,7 @@ def audit_accounts(  # noqa: PLR0913 - the options of the command, all keyword-o
     inputs: Sequence[str],
 ) -> AuditReport:
     """``audit ACCOUNTS.csv``: print where each account stands; return the report."""
-    accounts = _accounts(file, columns, encoding)
+    accounts = _for_library(_accounts(file, columns, encoding))
     with contextlib.ExitStack() as stack:
         given = _agreements_of(agreements, policy, stack)
         read = _inputs(file, agreements, *inputs)
