@@ -33,7 +33,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from residency._time import aware
-from residency.errors import DuplicateColumn, MissingColumn, MissingDependency, ResidencyError
+from residency.errors import (
+    DuplicateColumn,
+    InvalidAccount,
+    MissingColumn,
+    MissingDependency,
+    ResidencyError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -287,7 +293,7 @@ def place_columns(
     valid = row_region >= 0
     if accounts is not None:
         keys, bad = _account_keys_of(accounts)
-        valid &= ~bad
+        valid &= bad == 0
     else:
         keys, bad = None, None
     lengths = numpy.zeros(len(slot), dtype=numpy.int64)
@@ -332,12 +338,13 @@ def _account_keys_of(accounts: Any) -> tuple[Any, Any]:  # noqa: ANN401 - pyarro
         index = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(numpy.intp)
     else:
         names, index = found
-    bad = accounts.is_null().to_numpy(zero_copy_only=False)
+    # 0: an account; 1: none (null); 2: an empty one. Each is an InvalidAccount of its own.
+    bad = accounts.is_null().to_numpy(zero_copy_only=False).astype(numpy.int8)
     present = [name if name is not None else "" for name in names]
     keys = account_keys(present) if present else numpy.zeros(1, dtype=numpy.uint64)
-    if "" in present:
-        empty = numpy.array([name == "" for name in present], dtype=bool)
-        bad |= empty[index]
+    if "" in names:
+        empty = numpy.array([name == "" for name in names], dtype=bool)
+        bad[(bad == 0) & empty[index]] = 2
     return keys[index], bad
 
 
@@ -374,7 +381,7 @@ def _columns(  # noqa: PLR0913 - the parts of the five columns
     places: list[Placement | ResidencyError],
     slot: Any,  # noqa: ANN401
     row_region: Any,  # noqa: ANN401
-    bad_account: Any | None,  # noqa: ANN401
+    bad_account: Any | None,  # noqa: ANN401 - 0 an account, 1 none, 2 an empty one
     valid: Any,  # noqa: ANN401
     offsets: Any,  # noqa: ANN401
     values: Any,  # noqa: ANN401
@@ -399,9 +406,11 @@ def _columns(  # noqa: PLR0913 - the parts of the five columns
             slot_rule[number] = rules.setdefault(place.rule.id, len(rules))
     error_index = slot_error[slot] if len(slot) else numpy.zeros(0, dtype=numpy.int32)
     if bad_account is not None:
-        wrong = bad_account & (row_region >= 0)
-        if wrong.any():
-            error_index = numpy.where(wrong, texts.setdefault(_NO_ACCOUNT, len(texts)), error_index)
+        for code, value in ((1, None), (2, "")):
+            wrong = (bad_account == code) & (row_region >= 0)
+            if wrong.any():
+                text = f"InvalidAccount: {one_line(str(InvalidAccount(value)))}"
+                error_index = numpy.where(wrong, texts.setdefault(text, len(texts)), error_index)
     rule_index = slot_rule[slot] if len(slot) else numpy.zeros(0, dtype=numpy.int32)
     invalid = ~valid
     strings = pa.string()
@@ -429,9 +438,6 @@ def _columns(  # noqa: PLR0913 - the parts of the five columns
         "rule": encoded(rule_index, list(rules), invalid),
         "error": encoded(error_index, list(texts), error_index < 0),
     }
-
-
-_NO_ACCOUNT: Final = "InvalidAccount: an account id is a non-empty str, not a missing or empty one"
 
 
 def _with_columns(frame: Any, kind: str, added: dict[str, Any]) -> Any:  # noqa: ANN401
