@@ -106,6 +106,8 @@ def rank(keys: Any, data_centers: Sequence[DataCenter]) -> Any:  # noqa: ANN401 
     if len(set(weights)) <= 1:
         # Distinct seeds give distinct pair hashes (XOR, then an odd multiplier: bijections),
         # so there are no ties: highest first is ascending order of the complement.
+        if count <= _BY_COMPARISON:
+            return _compared(pairs)
         return numpy.argsort(~pairs, axis=1).astype(numpy.int8)
     units = (pairs.astype(numpy.float64) + 0.5) / 2.0**64
     scores = -numpy.array(weights, dtype=numpy.float64)[None, :] / numpy.log(units)
@@ -119,6 +121,29 @@ def rank(keys: Any, data_centers: Sequence[DataCenter]) -> Any:  # noqa: ANN401 
         for row in close.tolist():
             order[row] = _plain_order(int(keys[row]), data_centers, positions)
     return order
+
+
+_BY_COMPARISON: Final = 3
+"""Up to this many data centers, rows are ordered by comparisons rather than a sort."""
+_ORDERS_BY_COMPARISONS: Final = (
+    # (k0 >= k1, k1 >= k2, k0 >= k2) as a number, to the order residency._fast's decision
+    # tree gives (equal keys keep catalog order)
+    (2, 1, 0), (1, 0, 2), (1, 2, 0), (1, 0, 2), (2, 0, 1), (0, 2, 1), (0, 1, 2), (0, 1, 2),
+)  # fmt: skip
+
+
+def _compared(keys: Any) -> Any:  # noqa: ANN401 - numpy arrays
+    """The order, best first, of two or three keys a row, by comparisons (n x k, int8)."""
+    numpy = _module("numpy")
+    if keys.shape[1] == 2:  # two data centers: one comparison
+        first = keys[:, 0] >= keys[:, 1]
+        return numpy.where(first[:, None], [0, 1], [1, 0]).astype(numpy.int8)
+    code = (
+        (keys[:, 0] >= keys[:, 1]).astype(numpy.int8) * 4
+        + (keys[:, 1] >= keys[:, 2]).astype(numpy.int8) * 2
+        + (keys[:, 0] >= keys[:, 2]).astype(numpy.int8)
+    )
+    return numpy.array(_ORDERS_BY_COMPARISONS, dtype=numpy.int8)[code]
 
 
 def _plain_order(key: int, data_centers: Sequence[DataCenter], positions: range) -> list[int]:
@@ -352,8 +377,9 @@ def _distinct_fast(accounts: Any) -> tuple[list[str | None], Any] | None:  # noq
     """The distinct accounts and each row's number among them, by 64-bit hashes; or None.
 
     polars hashes the strings (vectorised), pandas numbers the hashes (one table of integers),
-    and the grouping is then checked string by string: two accounts whose hashes collide
-    would fail the check, and the plain way is taken. ``None`` without polars or pandas.
+    and the grouping is then checked with a second hash of another seed: two accounts grouped
+    together would need both 64-bit hashes to collide at once (odds of 2**-128 a pair), and
+    any disagreement takes the plain way. ``None`` without polars or pandas.
     """
     try:
         polars = importlib.import_module("polars")
@@ -361,19 +387,19 @@ def _distinct_fast(accounts: Any) -> tuple[list[str | None], Any] | None:  # noq
     except ImportError:
         return None
     numpy = _module("numpy")
-    pc = _module("pyarrow.compute")
-    hashes = polars.from_arrow(accounts).hash(seed=0).to_numpy()
+    series = polars.from_arrow(accounts)
+    hashes = series.hash(seed=0).to_numpy()
     codes, distinct = pandas.factorize(hashes)
     first = numpy.empty(len(distinct), dtype=numpy.int64)
     rows = numpy.arange(len(codes) - 1, -1, -1, dtype=numpy.int64)
     first[codes[::-1]] = rows  # the last write wins: each code's first row
-    names = accounts.take(first)
-    same = pc.equal(accounts, names.take(codes))  # null where the account is null
-    if (
-        same.null_count != accounts.null_count
-        or pc.sum(same).as_py() != len(same) - same.null_count
-    ):
+    # The check: a second hash, of another seed, agrees within every group. Two accounts
+    # grouped together have equal first hashes; they are the same account unless both
+    # 64-bit hashes collide at once. Any disagreement, and the plain way is taken.
+    check = series.hash(seed=0x5EED).to_numpy()
+    if not numpy.array_equal(check, check[first][codes]):
         return None
+    names = accounts.take(first)
     return names.to_pylist(), codes.astype(numpy.intp)
 
 
