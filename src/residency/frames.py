@@ -390,9 +390,15 @@ def _distinct_fast(accounts: Any) -> tuple[list[str | None], Any] | None:  # noq
     series = polars.from_arrow(accounts)
     hashes = series.hash(seed=0).to_numpy()
     codes, distinct = pandas.factorize(hashes)
-    first = numpy.empty(len(distinct), dtype=numpy.int64)
-    rows = numpy.arange(len(codes) - 1, -1, -1, dtype=numpy.int64)
-    first[codes[::-1]] = rows  # the last write wins: each code's first row
+    # factorize numbers the hashes in the order they first appear: a code's first row is
+    # where the running maximum of the codes steps up (one pass, no scatter).
+    running = numpy.maximum.accumulate(codes)
+    steps = numpy.empty(len(codes), dtype=bool)
+    steps[:1] = True
+    numpy.greater(running[1:], running[:-1], out=steps[1:])
+    first = numpy.nonzero(steps)[0]
+    if len(first) != len(distinct):  # not in order of appearance after all
+        return None
     # The check: a second hash, of another seed, agrees within every group. Two accounts
     # grouped together have equal first hashes; they are the same account unless both
     # 64-bit hashes collide at once. Any disagreement, and the plain way is taken.
