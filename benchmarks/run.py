@@ -5,8 +5,9 @@ Usage: python benchmarks/run.py [--quick] [--json FILE] [--only SECTION]...
 Warm measurements run in this one process: every time is the median over several repeats of
 the time per call of a loop of many calls, for residency, a plain dict (the floor),
 ``pycountry.countries.lookup`` and country_converter. Cold start runs in fresh interpreters,
-and so do the agreement store (``_store.py``: SQLite, and PostgreSQL on a throwaway server)
-and the catalog-change section (``_changes.py``: plan_migration and audit of a customer base).
+and so do the agreement store (``_store.py``: SQLite, and PostgreSQL on a throwaway server),
+the catalog-change section (``_changes.py``: plan_migration and audit of a customer base) and
+the frames section (``_frames.py``: assign_frame on ten million rows, and on a Dask cluster).
 The script prints a table and a summary of every figure, met or missed; it exits 0 either
 way, because it is a report (and never part of ``make test``).
 """
@@ -38,6 +39,7 @@ import pycountry
 
 import _changes
 import _cold
+import _frames
 import _inputs
 import _store
 from _timing import Contender, Timing, duration, measure, measure_together, rate, ratio
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
     from residency import Policy
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-SECTIONS = ("resolve", "policy", "bulk", "changes", "cold", "store", "accuracy")
+SECTIONS = ("resolve", "policy", "bulk", "changes", "frames", "cold", "store", "accuracy")
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ class Settings:
     """The agreement store's size, and the calls of its per-account rows."""
     changes: _changes.Scale
     """The customer base of audit and plan_migration, and the runs of each call."""
+    frames: _frames.Scale
+    """The rows and accounts of assign_frame (and Dask), and the runs of each call."""
 
 
 FULL = Settings(
@@ -102,6 +106,14 @@ FULL = Settings(
     cold_runs=15,
     store=_store.Scale(agreements=1_000_000, accounts=400_000, calls=1_000, repeats=5),
     changes=_changes.Scale(accounts=1_000_000, repeats=1, warm_up=10_000),
+    frames=_frames.Scale(
+        rows=10_000_000,
+        accounts=1_000_000,
+        repeats=1,
+        fast_repeats=5,
+        list_repeats=1,
+        warm_up=10_000,
+    ),
 )
 QUICK = Settings(
     repeats=3,
@@ -117,6 +129,15 @@ QUICK = Settings(
     cold_runs=4,
     store=_store.Scale(agreements=20_000, accounts=8_000, calls=300, repeats=3),
     changes=_changes.Scale(accounts=10_000, repeats=5, warm_up=1_000),
+    frames=_frames.Scale(
+        rows=200_000,
+        accounts=20_000,
+        repeats=3,
+        fast_repeats=3,
+        list_repeats=3,
+        warm_up=1_000,
+        partition=20_000,
+    ),
 )
 
 
@@ -1176,6 +1197,17 @@ def changes_section(settings: Settings) -> Section:
     return section
 
 
+# --- whole tables: assign_frame on pyarrow, polars, pandas and Dask -------------------------
+
+
+def frames_section(settings: Settings) -> Section:
+    """assign_frame on ten million rows beside assign_many and a polars join, and on Dask."""
+    report = _frames.measure(settings.frames)
+    section = Section("frames", report.title, report.columns, notes=report.notes)
+    section.rows.extend(Row(**row) for row in report.rows)
+    return section
+
+
 # --- accuracy -------------------------------------------------------------------------------
 
 
@@ -1453,6 +1485,7 @@ def main(argv: list[str] | None = None) -> int:
         "policy": lambda: policy_section(settings),
         "bulk": lambda: bulk_section(settings),
         "changes": lambda: changes_section(settings),
+        "frames": lambda: frames_section(settings),
         "cold": lambda: cold_section(settings),
         "store": lambda: store_section(settings),
         "accuracy": accuracy_section,
