@@ -321,24 +321,63 @@ def place_columns(
         valid &= bad == 0
     else:
         keys, bad = None, None
-    lengths = numpy.zeros(len(slot), dtype=numpy.int64)
-    sizes = numpy.array([len(in_region[region]) for region in regions], dtype=numpy.int64)
+    pa = _module("pyarrow")
+    members = [
+        numpy.array([dc_number[dc.id] for dc in in_region[region]], dtype=numpy.int16)
+        for region in regions
+    ]
+    dictionary = pa.array(dc_ids, type=pa.string())
+    if keys is None:
+        # Catalog order: every row of a region has the region's list, one take of a few lists.
+        listed = pa.ListArray.from_arrays(
+            pa.array(numpy.cumsum([0, *map(len, members)]).astype(numpy.int32)),
+            pa.DictionaryArray.from_arrays(
+                pa.array(numpy.concatenate([*members, numpy.zeros(0, numpy.int16)])), dictionary
+            ),
+        )
+        which = pa.array(numpy.where(valid, row_region, 0), mask=~valid if (~valid).any() else None)
+        lists = listed.take(which)
+        heads = numpy.array([int(m[0]) for m in members] or [0], dtype=numpy.int16)
+        primary = heads[numpy.where(valid, row_region, 0)]
+        return _columns(places, slot, row_region, bad, valid, lists, primary, dc_ids, regions)
+    lists, primary = _ranked_lists(keys, valid, row_region, members, in_region, regions, dictionary)
+    return _columns(places, slot, row_region, bad, valid, lists, primary, dc_ids, regions)
+
+
+def _ranked_lists(  # noqa: PLR0913 - the parts of one list column
+    keys: Any,  # noqa: ANN401 - each row's account key
+    valid: Any,  # noqa: ANN401 - the rows placed
+    row_region: Any,  # noqa: ANN401 - each row's region, a number of regions
+    members: list[Any],
+    in_region: dict[str, tuple[DataCenter, ...]],
+    regions: list[str],
+    dictionary: Any,  # noqa: ANN401 - the data center ids, a pyarrow array
+) -> tuple[Any, Any]:
+    """The data centers of each row in its account's order (a list array), and its primary."""
+    numpy = _module("numpy")
+    pa = _module("pyarrow")
+    lengths = numpy.zeros(len(row_region), dtype=numpy.int64)
+    sizes = numpy.array([len(m) for m in members], dtype=numpy.int64)
     lengths[valid] = sizes[row_region[valid]]
-    offsets = numpy.zeros(len(slot) + 1, dtype=numpy.int32)
+    offsets = numpy.zeros(len(row_region) + 1, dtype=numpy.int32)
     numpy.cumsum(lengths, out=offsets[1:])
     values = numpy.zeros(int(offsets[-1]), dtype=numpy.int16)
     for number, region in enumerate(regions):
         rows = numpy.nonzero(valid & (row_region == number))[0]
         if not len(rows):
             continue
-        members = numpy.array([dc_number[dc.id] for dc in in_region[region]], dtype=numpy.int16)
-        if keys is None:  # catalog order
-            ordered = numpy.broadcast_to(members, (len(rows), len(members)))
-        else:
-            ordered = members[rank(keys[rows], in_region[region]).astype(numpy.intp)]
-        positions = offsets[rows][:, None] + numpy.arange(len(members))[None, :]
+        ordered = members[number][rank(keys[rows], in_region[region]).astype(numpy.intp)]
+        positions = offsets[rows][:, None] + numpy.arange(len(members[number]))[None, :]
         values[positions] = ordered
-    return _columns(places, slot, row_region, bad, valid, offsets, values, dc_ids, regions)
+    primary = numpy.zeros(len(row_region), dtype=numpy.int16)
+    if len(values):
+        primary[valid] = values[offsets[:-1].astype(numpy.intp)[valid]]
+    lists = pa.ListArray.from_arrays(
+        pa.array(offsets),
+        pa.DictionaryArray.from_arrays(pa.array(values), dictionary),
+        mask=pa.array(~valid) if (~valid).any() else None,
+    )
+    return lists, primary
 
 
 def _account_keys_of(accounts: Any) -> tuple[Any, Any]:  # noqa: ANN401 - pyarrow, numpy arrays
@@ -415,8 +454,8 @@ def _columns(  # noqa: PLR0913 - the parts of the five columns
     row_region: Any,  # noqa: ANN401
     bad_account: Any | None,  # noqa: ANN401 - 0 an account, 1 none, 2 an empty one
     valid: Any,  # noqa: ANN401
-    offsets: Any,  # noqa: ANN401
-    values: Any,  # noqa: ANN401
+    lists: Any,  # noqa: ANN401 - the data centers, a pyarrow list array
+    primary: Any,  # noqa: ANN401 - each row's primary, a number of dc_ids
     dc_ids: list[str],
     regions: list[str],
 ) -> dict[str, Any]:
@@ -454,15 +493,6 @@ def _columns(  # noqa: PLR0913 - the parts of the five columns
             pa.array(positions, mask=nulls), pa.array(dictionary, type=strings)
         )
 
-    starts = offsets[:-1].astype(numpy.intp)
-    primary = numpy.zeros(len(slot), dtype=numpy.int16)
-    if len(values):
-        primary[valid] = values[starts[valid]]
-    lists = pa.ListArray.from_arrays(
-        pa.array(offsets),
-        pa.DictionaryArray.from_arrays(pa.array(values), pa.array(dc_ids, type=strings)),
-        mask=pa.array(invalid) if invalid.any() else None,
-    )
     return {
         "region": encoded(row_region, regions, invalid),
         "primary": encoded(primary, dc_ids, invalid),
