@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 from datetime import timedelta
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -59,6 +59,18 @@ def pytest_configure(config: pytest.Config) -> None:
         folder = tempfile.mkdtemp(prefix="residency-hypothesis-")
         config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
     set_hypothesis_home_dir(folder)
+
+
+SERIAL: Final = frozenset({"test_store_faults.py", "test_cli_hostile.py"})
+"""The test modules that time things (kills at random moments, concurrent writers, answers
+within a second): marked serial, so that make runs them with the machine to itself."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests of the :data:`SERIAL` modules ``serial``."""
+    for item in items:
+        if item.path.name in SERIAL:
+            item.add_marker(pytest.mark.serial)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -127,16 +139,41 @@ def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
             server.drop(url)
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say whether the PostgreSQL server ran, and how many tests used it."""
-    use = _postgres_use(terminalreporter.config)
+def _postgres_line(config: pytest.Config) -> str:
+    """Whether the PostgreSQL server ran in this process, and how many tests used it."""
+    use = _postgres_use(config)
     count = len(use.tests)
     tests = f"{count} test{'' if count == 1 else 's'}"
     if use.server is not None:
-        line = f"PostgreSQL: a throwaway {use.server.version} server ran; {tests} used it"
-    elif use.why_not:
+        return f"PostgreSQL: a throwaway {use.server.version} server ran; {tests} used it"
+    if use.why_not:
         outcome = "failed" if os.environ.get(REQUIRE_POSTGRES) == "1" else "skipped"
-        line = f"PostgreSQL: not run ({use.why_not}); {tests} that need it {outcome}"
-    else:
-        line = "PostgreSQL: not started (no test collected needed it)"
-    terminalreporter.write_line(line)
+        return f"PostgreSQL: not run ({use.why_not}); {tests} that need it {outcome}"
+    return "PostgreSQL: not started (no test collected needed it)"
+
+
+_WORKER_LINES: Final = pytest.StashKey[list[str]]()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a worker of pytest-xdist, hand the PostgreSQL line to the controller."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["residency_postgres"] = _postgres_line(session.config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:  # noqa: ANN401, ARG001 - xdist's hook
+    """In the controller of pytest-xdist, keep each worker's PostgreSQL line."""
+    line = getattr(node, "workeroutput", {}).get("residency_postgres")
+    if line:
+        node.config.stash.setdefault(_WORKER_LINES, []).append(line)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say whether the PostgreSQL server ran, and how many tests used it (per worker)."""
+    lines = terminalreporter.config.stash.get(_WORKER_LINES, [])
+    for number, line in enumerate(sorted(lines)):
+        terminalreporter.write_line(f"worker {number + 1}: {line}")
+    if not lines:
+        terminalreporter.write_line(_postgres_line(terminalreporter.config))

