@@ -321,7 +321,6 @@ def place_columns(
         valid &= bad == 0
     else:
         keys, bad = None, None
-    pa = _module("pyarrow")
     members = [
         numpy.array([dc_number[dc.id] for dc in in_region[region]], dtype=numpy.int16)
         for region in regions
