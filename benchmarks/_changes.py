@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from _memory import memory, reset_peak
 from _timing import Contender, Timing, duration, measure_together, rate, ratio
 
 if TYPE_CHECKING:
@@ -100,9 +101,9 @@ def measure(scale: Scale) -> Report:
         report.rows = [_row(label, "FAILED") for _, label in CASES]
         report.notes.append(f"not measured: {' '.join(str(error).split())[:800]}")
         return report
-    reference = _timing(got["timings"]["assign"])
+    reference = Timing.from_dict(got["timings"]["assign"])
     for key, label in CASES:
-        mine = _timing(got["timings"][key])
+        mine = Timing.from_dict(got["timings"][key])
         peak, held = _memory_cells(got["memory"][key])
         report.rows.append(
             _row(
@@ -163,10 +164,6 @@ def _row(  # noqa: PLR0913 - one row's cells
 ) -> dict[str, Any]:
     cells = (case, rows, took, per_second, versus, peak, held)
     return {"cells": dict(zip(COLUMNS, cells, strict=True)), "timings": timings or {}}
-
-
-def _timing(data: dict[str, Any]) -> Timing:
-    return Timing(data["median_ns"], data["best_ns"], data["calls_per_repeat"], data["repeats"])
 
 
 def _seconds(nanoseconds: float) -> str:
@@ -254,26 +251,6 @@ def _notes(scale: Scale, got: dict[str, Any]) -> list[str]:
 # --- the child ---------------------------------------------------------------------------------
 
 
-def _memory() -> tuple[int, int]:
-    """This process's resident memory and its high-water mark, in bytes."""
-    found = {}
-    with Path("/proc/self/status").open() as status:
-        for line in status:
-            if line.startswith(("VmRSS:", "VmHWM:")):
-                name, value = line.split(":")
-                found[name] = int(value.split()[0]) * 1024
-    return found["VmRSS"], found["VmHWM"]
-
-
-def _reset_peak() -> bool:
-    """Reset the high-water mark of resident memory to the current size; whether it worked."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
 class _Probe:
     """Each timed run's answer and memory, settled outside the timed region.
 
@@ -305,8 +282,8 @@ class _Probe:
                 return warm
             kept: list[Any] = []
             gc.collect()
-            before, _ = _memory()
-            self.reset = _reset_peak() and self.reset
+            before, _ = memory()
+            self.reset = reset_peak() and self.reset
             self._pending = (name, kept, before, check)
             return lambda: kept.append(call())
 
@@ -317,7 +294,7 @@ class _Probe:
             return
         name, kept, before, check = self._pending
         self._pending = None
-        held, peak = _memory()
+        held, peak = memory()
         self.memory[name].append((peak - before, held - before))
         self.checks[name] = check(kept[0])
         kept.clear()
@@ -420,7 +397,7 @@ def _run(scale: Scale) -> dict[str, Any]:
 
     probe = _Probe()
     gc.collect()
-    rss_base, _ = _memory()
+    rss_base, _ = memory()
     contenders = {
         "assign": probe.contender(
             "assign",

@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from _memory import memory, reset_peak
 from _timing import Contender, Timing, duration, measure_together, rate, ratio
 
 if TYPE_CHECKING:
@@ -128,9 +129,9 @@ def measure(scale: Scale) -> Report:
         report.rows = [_row(label, "FAILED") for _, label, _ in CASES]
         report.notes.append(f"not measured: {' '.join(str(error).split())[:800]}")
         return report
-    floor = _timing(got["timings"]["floor"])
+    floor = Timing.from_dict(got["timings"]["floor"])
     for key, label, accounts in CASES:
-        mine = _timing(got["timings"][key])
+        mine = Timing.from_dict(got["timings"][key])
         cpu = statistics.median(got["cpu"][key]) / (mine.median_ns * scale.rows / 1e9)
         peak, held = _memory_cells(got["memory"][key])
         row = _row(
@@ -174,7 +175,7 @@ def _dask_rows(scale: Scale, got: dict[str, Any], floor: Timing) -> list[dict[st
     label = "residency.dask.assign_frame, 2 workers x 1 thread"
     if "error" in dask:
         return [_row(f"{label}: not measured", f"{scale.rows:,}")]
-    single = _timing(got["timings"]["pandas"]).median_ns * scale.rows / 1e9
+    single = Timing.from_dict(got["timings"]["pandas"]).median_ns * scale.rows / 1e9
     rows = []
     for key, what in (("cluster", "persisted on the cluster"), ("total", "and .compute() here")):
         seconds = dask[f"{key}_s"]
@@ -230,10 +231,6 @@ def _row(  # noqa: PLR0913 - one row's cells
 ) -> dict[str, Any]:
     cells = (case, rows, took, per_second, versus, cpu, peak, held)
     return {"cells": dict(zip(COLUMNS, cells, strict=True)), "timings": timings or {}}
-
-
-def _timing(data: dict[str, Any]) -> Timing:
-    return Timing(data["median_ns"], data["best_ns"], data["calls_per_repeat"], data["repeats"])
 
 
 def _seconds(nanoseconds: float) -> str:
@@ -321,26 +318,6 @@ def _notes(scale: Scale, got: dict[str, Any]) -> list[str]:
 # --- the child ---------------------------------------------------------------------------------
 
 
-def _memory() -> tuple[int, int]:
-    """This process's resident memory and its high-water mark, in bytes."""
-    found = {}
-    with Path("/proc/self/status").open() as status:
-        for line in status:
-            if line.startswith(("VmRSS:", "VmHWM:")):
-                name, value = line.split(":")
-                found[name] = int(value.split()[0]) * 1024
-    return found["VmRSS"], found["VmHWM"]
-
-
-def _reset_peak() -> bool:
-    """Reset the high-water mark of resident memory to the current size; whether it worked."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
 def _settled() -> int:
     """Resident memory once freed memory has gone back: the allocators asked, then a wait.
 
@@ -355,10 +332,10 @@ def _settled() -> int:
     pa.default_memory_pool().release_unused()
     with contextlib.suppress(OSError, AttributeError):  # not glibc: no malloc_trim
         ctypes.CDLL(None).malloc_trim(0)
-    last, _ = _memory()
+    last, _ = memory()
     for _ in range(20):  # at most 2 s more
         time.sleep(0.1)
-        now, _ = _memory()
+        now, _ = memory()
         if abs(now - last) < 1_000_000:
             return now
         last = now
@@ -394,7 +371,7 @@ class _Probe:
                 return warm
             kept: list[Any] = []
             before = _settled()
-            self.reset = _reset_peak() and self.reset
+            self.reset = reset_peak() and self.reset
             self._pending = (name, kept, before, check)
 
             def run() -> None:
@@ -411,7 +388,7 @@ class _Probe:
             return
         name, kept, before, check = self._pending
         self._pending = None
-        held, peak = _memory()
+        held, peak = memory()
         self.memory[name].append((peak - before, held - before))
         self.checks[name] = check(kept[0])
         kept.clear()
@@ -566,7 +543,7 @@ def _run(scale: Scale) -> dict[str, Any]:
     data = _build(policy, scale.rows, scale.accounts, scale.sample, prefix="acct")
     warm = _build(policy, scale.warm_up, max(1, scale.warm_up // 10), 10, prefix="warm")
     gc.collect()
-    rss_base, _ = _memory()
+    rss_base, _ = memory()
     probe = _Probe()
     timings, reference = _single(policy, data, warm, probe, scale)
     problems = [
@@ -694,11 +671,11 @@ def _array(series: Any) -> Any:  # noqa: ANN401 - a pandas Series
 
 
 def _worker_memory() -> tuple[int, int]:
-    return _memory()
+    return memory()
 
 
 def _worker_reset() -> bool:
-    return _reset_peak()
+    return reset_peak()
 
 
 def _dask(
@@ -763,12 +740,12 @@ def _dask_run(
         distributed.wait(placed)
         cluster_s = time.perf_counter() - started
         after = client.run(_worker_memory)
-        here, _ = _memory()
-        _reset_peak()
+        here, _ = memory()
+        reset_peak()
         started = time.perf_counter()
         result = placed.compute()
         gather_s = time.perf_counter() - started
-        _, client_peak = _memory()
+        _, client_peak = memory()
         del placed, inputs
     compared, verdict, mismatch = _compare(result, reference)
     return {

@@ -38,6 +38,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from _memory import memory, reset_peak
 from _timing import Contender, Timing, duration, measure_together, rate, ratio
 
 if TYPE_CHECKING:
@@ -352,16 +353,15 @@ def _mb(megabytes: float) -> str:
     return f"{megabytes:.1f} MB" if megabytes < 100 else f"{megabytes:.0f} MB"
 
 
-def _timing(data: dict[str, Any]) -> Timing:
-    return Timing(data["median_ns"], data["best_ns"], data["calls_per_repeat"], data["repeats"])
-
-
 def _account_rows(backend: str, got: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for (case, spec), key, floor_key in zip(
         CASES[4:6], ("cold", "warm"), ("floor", "floor_warm"), strict=True
     ):
-        mine, floor = _timing(got["for_account"][key]), _timing(got["for_account"][floor_key])
+        mine, floor = (
+            Timing.from_dict(got["for_account"][key]),
+            Timing.from_dict(got["for_account"][floor_key]),
+        )
         rows.append(
             _row(
                 case,
@@ -382,7 +382,10 @@ def _account_rows(backend: str, got: dict[str, Any]) -> list[dict[str, Any]]:
 def _transfer_rows(backend: str, got: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for (case, _), key in zip(CASES[6:], ("cold", "warm"), strict=True):
-        mine, index = _timing(got["transfer"][key]["store"]), _timing(got["transfer"][key]["index"])
+        mine, index = (
+            Timing.from_dict(got["transfer"][key]["store"]),
+            Timing.from_dict(got["transfer"][key]["index"]),
+        )
         rows.append(
             _row(
                 case,
@@ -595,26 +598,6 @@ def _timed(function: Callable[..., object], *args: object) -> float:
     return time.perf_counter() - started
 
 
-def _memory() -> tuple[int, int]:
-    """This process's resident memory and its high-water mark, in bytes."""
-    found = {}
-    with Path("/proc/self/status").open() as status:
-        for line in status:
-            if line.startswith(("VmRSS:", "VmHWM:")):
-                name, value = line.split(":")
-                found[name] = int(value.split()[0]) * 1024
-    return found["VmRSS"], found["VmHWM"]
-
-
-def _reset_peak() -> bool:
-    """Reset the high-water mark of resident memory to the current size; whether it worked."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
 def _loop(function: Callable[[str], object], items: Sequence[str]) -> None:
     for item in items:
         function(item)
@@ -635,12 +618,12 @@ def _read(scale: Scale, target: str) -> dict[str, Any]:
     store = AgreementStore(target, create=False, readonly=True, policy=policy)
     opened = time.perf_counter() - started
     gc.collect()
-    before, _ = _memory()
-    reset = _reset_peak()
+    before, _ = memory()
+    reset = reset_peak()
     started = time.perf_counter()
     index = store.index()
     indexed = time.perf_counter() - started
-    after, peak = _memory()
+    after, peak = memory()
     problems: list[str] = []
     if not reset:
         problems.append("the peak memory could not be reset: it is the reader's whole peak")

@@ -37,6 +37,13 @@ class Timing:
         """Calls per second at the median."""
         return 1e9 / self.median_ns
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, float | int]) -> Timing:
+        """The timing of :meth:`to_dict`'s data (as a child interpreter reports it)."""
+        return cls(
+            data["median_ns"], data["best_ns"], int(data["calls_per_repeat"]), int(data["repeats"])
+        )
+
     def to_dict(self) -> dict[str, float | int]:
         """The timing as JSON-ready data."""
         return {

@@ -23,13 +23,13 @@ from residency.migration import (
     Move,
     Status,
     Unresolved,
-    Verdict,
+    _data_center,
     _ids_of,
-    _tables,
     _unresolvable,
+    finished,
+    move_of,
 )
 from residency.placement import Placement
-from residency.transfers import TransferBasis
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -98,7 +98,7 @@ def _error(policy: Policy, location: object, account: object, at: datetime) -> R
     return error
 
 
-def plan(  # noqa: C901, PLR0912, PLR0915 - one pass: the masks, then each row that moves
+def plan(  # noqa: C901, PLR0915 - one pass: the masks, then each row that moves
     old: Policy,
     new: Policy,
     columns: ArrowColumns,
@@ -176,50 +176,14 @@ def plan(  # noqa: C901, PLR0912, PLR0915 - one pass: the masks, then each row t
             continue
         was = old.assign(location, account_id=account, at=when)
         target = new.catalog.data_center(names[new_primary[row]])
-        source_dc = _dc(policies, names[source[row]])
+        source_dc = _data_center(policies, names[source[row]])
+        if source_dc is None:  # cannot be: every number names a data center of either catalog
+            raise UnknownDataCenter(names[source[row]], catalog=new.catalog.id, known=names)
         decision = decide(was, source_dc, target, account, index, when, known)
-        if decision.basis is TransferBasis.IN_REGION:
-            verdict = Verdict.ALLOWED
-        elif decision.allowed:
-            verdict = Verdict.AGREEMENT
-        else:
-            verdict = Verdict.BLOCKED
-        moves.append(
-            Move(
-                account_id=account,
-                country=was.location.country,
-                from_region=source_dc.region,
-                to_region=target.region,
-                from_primary=source_dc.id,
-                to_primary=target.id,
-                verdict=verdict,
-                reason=decision.reason,
-                agreement=decision.agreement.id if decision.agreement is not None else None,
-            )
-        )
+        moves.append(move_of(decision))
         flows[source_dc.region, source_dc.id, target.region, target.id] += 1
-    regions, centers = _tables(stay, flows)
-    return MigrationPlan(
-        from_catalog=old.catalog.id,
-        to_catalog=new.catalog.id,
-        at=when,
-        accounts=len(ids),
-        staying=sum(stay.values()),
-        reordered=reordered,
-        moves=tuple(moves),
-        unresolved=tuple(unresolved),
-        regions=regions,
-        data_centers=centers,
-    )
-
-
-def _dc(policies: tuple[Policy, ...], data_center: str) -> DataCenter:
-    for policy in policies:
-        try:
-            return policy.catalog.data_center(data_center)
-        except UnknownDataCenter:
-            continue
-    raise UnknownDataCenter(data_center, catalog=policies[-1].catalog.id, known=())
+    counts = (stay, flows, reordered)
+    return finished(old, new, when, len(ids), counts, moves, unresolved)
 
 
 def _current(

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from residency.catalog import DataCenter
     from residency.policy import Policy
     from residency.store import AgreementStore
+    from residency.transfers import TransferDecision
 
 __all__ = [
     "FRAME_COLUMNS",
@@ -480,33 +481,50 @@ def plan_rows(
                 reordered += 1
             continue
         decision = decide(was, source, target, account, index, when, known)
-        if decision.basis is TransferBasis.IN_REGION:
-            verdict = Verdict.ALLOWED
-        elif decision.allowed:
-            verdict = Verdict.AGREEMENT
-        else:
-            verdict = Verdict.BLOCKED
-        agreement = decision.agreement.id if decision.agreement is not None else None
-        moves.append(
-            Move(
-                account_id=account,
-                country=now.location.country,
-                from_region=source.region,
-                to_region=target.region,
-                from_primary=source.id,
-                to_primary=target.id,
-                verdict=verdict,
-                reason=decision.reason,
-                agreement=agreement,
-            )
-        )
+        moves.append(move_of(decision))
         flows[source.region, source.id, target.region, target.id] += 1
+    return finished(old, new, when, len(ids), (stay, flows, reordered), moves, unresolved)
+
+
+def move_of(decision: TransferDecision) -> Move:
+    """The move a transfer decision judged: from its source to its target, with the verdict."""
+    if decision.basis is TransferBasis.IN_REGION:
+        verdict = Verdict.ALLOWED
+    elif decision.allowed:
+        verdict = Verdict.AGREEMENT
+    else:
+        verdict = Verdict.BLOCKED
+    source, target = decision.source, decision.target
+    return Move(
+        account_id=decision.account_id or "",
+        country=decision.location.country,
+        from_region=source.region,
+        to_region=target.region,
+        from_primary=source.id,
+        to_primary=target.id,
+        verdict=verdict,
+        reason=decision.reason,
+        agreement=decision.agreement.id if decision.agreement is not None else None,
+    )
+
+
+def finished(  # noqa: PLR0913 - the parts of a plan
+    old: Policy,
+    new: Policy,
+    at: datetime,
+    accounts: int,
+    counts: tuple[Counter[tuple[str, str]], Counter[tuple[str, str, str, str]], int],
+    moves: list[Move],
+    unresolved: list[Unresolved],
+) -> MigrationPlan:
+    """The plan of ``accounts``: ``counts`` are the staying and moving pairs, and the reorders."""
+    stay, flows, reordered = counts
     regions, centers = _tables(stay, flows)
     return MigrationPlan(
         from_catalog=old.catalog.id,
         to_catalog=new.catalog.id,
-        at=when,
-        accounts=len(ids),
+        at=at,
+        accounts=accounts,
         staying=sum(stay.values()),
         reordered=reordered,
         moves=tuple(moves),
