@@ -67,6 +67,7 @@ CASES = (
     ("arrow", 'assign_frame(pyarrow Table, account="account_id")', True),
     ("polars", 'assign_frame(polars DataFrame, account="account_id")', True),
     ("pandas", 'assign_frame(pandas DataFrame, account="account_id")', True),
+    ("pandas_arrow", "assign_frame(pandas DataFrame of pyarrow strings, account=...)", True),
     ("many", "assign_many(locations, account_ids=ids), lists", True),
     ("dict", "assign_frame(pyarrow, dictionary location column), no account", False),
     ("floor", "floor: polars join with a 300-row mapping (region, primary, rule)", False),
@@ -150,7 +151,7 @@ def measure(scale: Scale) -> Report:
                 "sample_mismatches": got["checks"][key],
             },
         )
-        if key in {"arrow", "polars", "pandas"}:
+        if key in {"arrow", "polars", "pandas", "pandas_arrow"}:
             _figure(row, mine, ACCOUNT_RATE, "bulk-account", accounts=accounts)
         elif key == "dict":
             _figure(row, mine, LOCATION_RATE, None, accounts=accounts)
@@ -263,7 +264,10 @@ def _notes(scale: Scale, got: dict[str, Any]) -> list[str]:
         f"{AT.date()} for every call; every row is valid (no error)",
         "the same rows in every form, built beforehand (not timed): a pyarrow Table (string "
         "columns), a polars DataFrame (pl.from_arrow), a pandas DataFrame (to_pandas: object "
-        "columns, as pandas 2 reads them), two lists (assign_many), a pyarrow table of the "
+        "columns, as pandas 2 reads them; reading ten million Python strings out of them is "
+        "most of that row's time), a pandas DataFrame of pyarrow strings (to_pandas("
+        "types_mapper=pd.ArrowDtype), as pandas reads Parquet with dtype_backend='pyarrow'), "
+        "two lists (assign_many), a pyarrow table of the "
         "location column dictionary-encoded (pa.array(...).dictionary_encode()); the floor "
         "joins the polars frame's location column (how='left') with a polars frame of the 300 "
         "locations and their region, primary and rule, made with policy.assign beforehand",
@@ -402,6 +406,7 @@ class _Rows:
     arrow: Any
     polars: Any
     pandas: Any
+    pandas_arrow: Any
     locations: list[str]
     accounts: list[str]
     dictionary: Any
@@ -417,6 +422,7 @@ class _Rows:
 def _build(policy: Policy, rows: int, accounts: int, sample: int, *, prefix: str) -> _Rows:
     """``rows`` rows over ``accounts`` accounts, in every form the calls take."""
     import numpy as np  # noqa: PLC0415 - the child's imports
+    import pandas as pd  # noqa: PLC0415
     import polars as pl  # noqa: PLC0415
     import pyarrow as pa  # noqa: PLC0415
 
@@ -464,6 +470,7 @@ def _build(policy: Policy, rows: int, accounts: int, sample: int, *, prefix: str
         arrow=arrow,
         polars=pl.from_arrow(arrow),
         pandas=arrow.to_pandas(),
+        pandas_arrow=arrow.to_pandas(types_mapper=pd.ArrowDtype),
         locations=locations,
         accounts=account_list,
         dictionary=pa.table({"country": pa.array(locations).dictionary_encode()}),
@@ -620,6 +627,14 @@ def _single(
             frame(data.pandas, account=True),
             frame(warm.pandas, account=True),
             keep_pandas,
+            rows=rows,
+            repeats=scale.repeats,
+        ),
+        "pandas_arrow": probe.contender(
+            "pandas_arrow",
+            frame(data.pandas_arrow, account=True),
+            frame(warm.pandas_arrow, account=True),
+            lambda result: _wrong_rows(result, sample, expected),
             rows=rows,
             repeats=scale.repeats,
         ),

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from residency import DuplicateColumn, MissingColumn, default_policy
+from residency import DuplicateColumn, MissingColumn, default_policy, frames
 from residency.catalog import DataCenter, Provider
-from residency.frames import account_keys, rank
+from residency.frames import account_keys, place_columns, rank
 from residency.placement import Placement, account_key, rendezvous_order
 from residency.policy import Policy
 
@@ -177,6 +177,16 @@ def test_a_million_accounts_equal_assign_row_by_row(shapes: str) -> None:
     assert listed.to_pylist() == expected
     assert result["region"].to_pylist() == [placement.region for placement in placements]
     assert result["error"].null_count == len(placements)
+    # Each distinct account ranked once in every region, then each row given its pair's order:
+    # here four pairs a row, so assign_frame ranked the rows; both ways, the same lists.
+    by_account = place_columns(
+        policy,
+        table["country"].combine_chunks(),
+        table["account_id"].combine_chunks(),
+        AT,
+        ranking="accounts",
+    )
+    assert by_account["data_centers"].cast(pa.list_(pa.string())).to_pylist() == expected
 
 
 def _mixed(count: int, seed: int) -> tuple[list[object], list[object]]:
@@ -209,6 +219,80 @@ def test_each_kind_of_frame_comes_back_as_itself(kind: str) -> None:
     assert back.column_names[3:] == ["region", "primary", "data_centers", "rule", "error"]
     assert back["keep"].to_pylist() == list(range(20_000))
     assert _got(back) == _expected(POLICY, locations, accounts)
+
+
+WIDE_SHAPES = {
+    "bundled": None,
+    "nine in a region": {"EU": [1.0] * 9, "UK": [1.0], "US": [1.0, 2.0], "APAC": [1.0] * 3},
+    "130 data centers": {
+        "EU": [1.0, 2.0, 3.0] * 40,
+        "UK": [1.0, 1.0],
+        "US": [1.0, 2.0, 0.5] + [1.0] * 5,
+        "APAC": [1.0],
+    },
+}
+
+
+@pytest.mark.parametrize("ranking", ["auto", "rows", "accounts"])
+@pytest.mark.parametrize("shapes", WIDE_SHAPES)
+def test_each_way_of_ranking_answers_as_assign(ranking: str, shapes: str) -> None:
+    """Ranked by row or by account, every row as assign_many: narrow and very wide regions.
+
+    Nine data centers in a region, and more than 127 in the catalog, take the table paths
+    that do not fit a row in one integer.
+    """
+    shape = WIDE_SHAPES[shapes]
+    policy = POLICY if shape is None else _policy_shaped(shape)
+    locations, accounts = _mixed(6_000, 21)
+    accounts = [a if a is None or i % 3 else f"acct-{i % 400}" for i, a in enumerate(accounts)]
+    added = place_columns(
+        policy,
+        pa.array(locations, pa.string()),
+        pa.array(accounts, pa.string()),
+        AT,
+        ranking=ranking,
+    )
+    assert _got(pa.table(added)) == _expected(policy, locations, accounts)
+
+
+@pytest.mark.parametrize(
+    ("widest", "data_centers"),
+    [(1, 4), (2, 4), (3, 4), (4, 4), (5, 10), (8, 10), (9, 12), (2, 200), (4, 200), (6, 200)],
+)
+def test_grid_rows_move_whole(widest: int, data_centers: int) -> None:
+    """Rows of data center numbers are taken and put as whole rows, padding and all."""
+    rng = np.random.default_rng(widest * 1000 + data_centers)
+    grids = frames._Grids([list(range(widest))], data_centers)
+    table = grids.empty(50)
+    table[:, :widest] = rng.integers(0, data_centers, (50, widest))
+    index = rng.integers(0, 50, 1_000).astype(np.int32)
+    taken = grids.take(table, index)
+    assert taken.shape == (1_000, grids.width)
+    assert np.array_equal(taken, table[index])
+    grid = grids.empty(100)
+    rows = rng.permutation(100)[:30]
+    grids.put(grid, rows, table[:30])
+    assert np.array_equal(grid[rows], table[:30])
+    assert (np.delete(grid, rows, axis=0) == -1).all()
+
+
+@pytest.mark.parametrize("partitioned", [False, True])
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1) | st.sampled_from([0, 1, 2**63, 2**64 - 1])))
+def test_hashes_are_numbered_as_groups(partitioned: bool, values: list[int]) -> None:
+    """Equal hashes get one number, different ones different numbers, part by part or not.
+
+    Each number's first row is where its hash first appears.
+    """
+    hashes = np.array(values, dtype=np.uint64)
+    limit = 0 if partitioned else frames._PARTITIONED
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(frames, "_PARTITIONED", limit)
+        codes, first = frames._numbered(hashes)
+    assert len(first) == len(set(values))
+    assert sorted(codes[first].tolist()) == list(range(len(first)))
+    for row, value in enumerate(values):
+        assert values.index(value) == first[codes[row]]
 
 
 def test_bad_rows_carry_their_error_and_the_rest_go_on() -> None:
@@ -310,3 +394,24 @@ def test_a_column_in_chunks_is_read_whole() -> None:
     frame = pd.concat(parts, ignore_index=True)
     result = POLICY.assign_frame(frame, at=AT)
     assert list(result["region"]) == ["EU", "US"]
+
+
+def test_a_pandas_column_of_anything_is_placed_row_by_row() -> None:
+    """Object columns of strings are numbered by pandas; of anything else, read as they are."""
+    frame = pd.DataFrame({"country": ["DE", None, "Atlantis", float("nan"), "JP"]})
+    mixed = pd.DataFrame({"country": ["DE", 5, None]})
+    got = POLICY.assign_frame(frame, at=AT)
+    assert list(got["region"].astype(object).where(got["region"].notna(), None)) == [
+        "EU",
+        None,
+        None,
+        None,
+        "APAC",
+    ]
+    assert [str(e).split(":")[0] for e in got["error"]][1:4] == [
+        "InvalidLocation",
+        "UnknownLocation",
+        "InvalidLocation",
+    ]
+    errors = POLICY.assign_frame(mixed, at=AT)["error"]
+    assert errors.isna().tolist() == [True, False, False]
