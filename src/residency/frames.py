@@ -13,13 +13,14 @@ DataFrame or a pyarrow Table and returns the same kind of table with five more c
 ======================  =====================================================================
 
 How: the location column is dictionary-encoded and each distinct value placed once by the
-policy (a country column has a few hundred); the account column is dictionary-encoded, each
-distinct account hashed once (BLAKE2b, as :func:`residency.placement.account_key`), and every
-row ranked with numpy by the same rendezvous rule as
-:func:`residency.placement.rendezvous_order`. Weighted regions compare floating-point scores;
-rows whose best two scores are too close for numpy's logarithm to be trusted to the last bit
-are ranked again the plain way, so that the order is exactly the one ``assign`` gives. The
-test suite pins the two equal on millions of accounts.
+policy (a country column has a few hundred). The distinct accounts are found by numbering
+64-bit hashes of the strings (checked by a second hash), each is hashed once with BLAKE2b
+(as :func:`residency.placement.account_key`) and ranked with numpy by the same rendezvous
+rule as :func:`residency.placement.rendezvous_order`, once in every region of the table;
+each row then takes its account's order from that small table. Weighted regions compare
+floating-point scores; rows whose best two scores are too close for numpy's logarithm to be
+trusted to the last bit are ranked again the plain way, so that the order is exactly the
+one ``assign`` gives. The test suite pins the two equal on millions of accounts.
 
 numpy and pyarrow are needed (the ``frames`` extra); pandas and polars only for their own
 frames. Without them the call raises :class:`~residency.errors.MissingDependency`.
