@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from residency import Agreement, LegalBasis, default_policy
 from residency._chain import decode, reference_snapshot, snapshot
-from residency._fast import Ranker, decide
+from residency._fast import Ranker, decide, decision
 from residency.catalog import DataCenter, Provider
 from residency.errors import InvalidAgreement
 from residency.placement import rendezvous_order
@@ -137,3 +137,45 @@ def test_snapshot_is_the_encoders_canonical_json(**fields: object) -> None:
     text = snapshot(agreement)
     assert text == reference_snapshot(agreement)
     assert decode(text) == agreement
+
+
+def test_a_decision_built_fast_is_the_one_its_constructor_builds() -> None:
+    """decision() gives the TransferDecision of the same fields, field by field and by ==."""
+    from residency.transfers import TransferBasis, TransferDecision  # noqa: PLC0415
+
+    policy = default_policy()
+    catalog = policy.catalog
+    agreement = Agreement(
+        id="agr",
+        account_id="acme",
+        destinations=["US"],
+        valid_from=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    at = datetime(2026, 6, 1, tzinfo=UTC)
+    for basis in TransferBasis:
+        for account, chosen, lapsed, misplaced in (
+            (None, None, (), False),
+            ("acme", agreement, (agreement,), True),
+        ):
+            fields = (
+                basis is not TransferBasis.DENIED,
+                basis,
+                policy.assign("DE"),
+                catalog.data_center("linode-eu"),
+                catalog.data_center("linode-us"),
+                at,
+                account,
+                chosen,
+                lapsed,
+                misplaced,
+                (),
+            )
+            fast, made = decision(*fields), TransferDecision(*fields)
+            assert type(fast) is TransferDecision
+            assert fast == made
+            assert attrs.asdict(fast, recurse=False) == attrs.asdict(made, recurse=False)
+            assert fast.reason == made.reason
+            assert repr(fast) == repr(made)
+            assert hash(fast) == hash(made)
+            with pytest.raises(attrs.exceptions.FrozenInstanceError):
+                fast.allowed = not fast.allowed  # type: ignore[misc]

@@ -215,3 +215,86 @@ def test_policy_pickles_with_its_mode(tmp_path: Path) -> None:
         [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == policy.assign("US", account_id="acme").primary.id
+
+
+def test_an_account_asked_again_gets_the_same_answer_as_the_first_time() -> None:
+    """The account memo answers as the definition: the order, and the location asked about.
+
+    An account asked at another spelling of the same place, at another place of its region,
+    or in another region, gets that place's placement in its own order, not the one
+    remembered.
+    """
+    from residency.placement import rendezvous_order  # noqa: PLC0415 - pinned here only
+
+    policy = default_policy()
+    for account in [f"acct-{number}" for number in range(300)]:
+        for location in ("DE", "Deutschland", "FR", "DE", "US", "GB", "FR"):
+            placement = policy.assign(location, account_id=account)
+            plain = policy.assign(location)
+            assert placement.location == plain.location
+            assert placement.data_centers == rendezvous_order(account, plain.data_centers)
+
+
+def test_the_account_and_order_caches_are_bounded() -> None:
+    """Accounts through a region of nine data centers: both caches stay within bounds.
+
+    Each holds at most two generations, and every answer stays the definition's.
+    """
+    import attrs  # noqa: PLC0415 - pinned here only
+
+    from residency.catalog import DataCenter  # noqa: PLC0415
+    from residency.placement import rendezvous_order  # noqa: PLC0415
+    from residency.policy import ACCOUNT_CACHE_SIZE, ORDER_CACHE_SIZE, Policy  # noqa: PLC0415
+
+    catalog = default_policy().catalog
+    provider = catalog.data_centers[0].provider
+    nine = tuple(DataCenter(id=f"example-eu-{n}", provider=provider, region="EU") for n in range(9))
+    others = tuple(dc for dc in catalog.data_centers if dc.region != "EU")
+    policy = Policy(attrs.evolve(catalog, data_centers=nine + others))
+    view = policy._view(None)
+    accounts = [f"acct-{number}" for number in range(3 * ACCOUNT_CACHE_SIZE)]
+    for account in accounts:
+        assert policy.assign("DE", account_id=account).data_centers == rendezvous_order(
+            account, nine
+        )
+    assert len(view.accounts) <= 2 * ACCOUNT_CACHE_SIZE
+    assert len(view.orders) <= 2 * ORDER_CACHE_SIZE
+    assert policy.assign("DE", account_id=accounts[0]).data_centers == rendezvous_order(
+        accounts[0], nine
+    )
+
+
+@pytest.mark.parametrize(
+    "consents",
+    [(), [], ("support",), ["support-24-7"], ("support", "service"), (" support ",)],
+)
+def test_who_can_access_remembers_exactly_what_it_would_answer(consents: object) -> None:
+    """A remembered answer equals the one computed afresh, for every location and consents."""
+    from residency.access import who_can_access  # noqa: PLC0415 - the plain function
+
+    policy = default_policy()
+    for location in ("DE", "Germany", "GB", "US", "JP", "CH", "DE"):
+        first = policy.who_can_access(location, consents=consents)  # type: ignore[arg-type]
+        again = policy.who_can_access(location, consents=consents)  # type: ignore[arg-type]
+        plain = who_can_access(
+            policy.catalog,
+            policy.assign(location),
+            consents=consents,  # type: ignore[arg-type]
+            region_of=lambda country: policy.assign(country).region,
+        )
+        assert first == again == plain
+
+
+def test_who_can_access_checks_consents_every_time() -> None:
+    """Unknown or malformed consents are refused on every call; an iterator is read once."""
+    from residency.errors import UnknownConsent  # noqa: PLC0415 - pinned here only
+
+    policy = default_policy()
+    for _ in range(2):
+        with pytest.raises(UnknownConsent):
+            policy.who_can_access("DE", consents=["nobody"])
+        with pytest.raises(TypeError):
+            policy.who_can_access("DE", consents="support")
+    granted = policy.who_can_access("DE", consents=iter(["support"])).granted
+    assert [party.id for party in granted] == ["support-24-7"]
+    assert policy.who_can_access("DE").granted == ()

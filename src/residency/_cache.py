@@ -76,6 +76,25 @@ class RecentCache(Generic[K, V]):
         self.current[key] = value
         return value
 
+    def recall(self, key: K) -> V | None:
+        """Return the value remembered for ``key``, or ``None``: never computes one.
+
+        A value found in the previous generation moves into the current one, as in :meth:`get`.
+        """
+        found = self.current.get(key)
+        if found is None:
+            found = self.previous.pop(key, None)
+            if found is not None:
+                self.put(key, found)
+        return found
+
+    def put(self, key: K, value: V) -> None:
+        """Remember ``value`` for ``key``, in the current generation."""
+        if len(self.current) >= self.size:
+            self.previous = self.current
+            self.current = {}
+        self.current[key] = value
+
     def __len__(self) -> int:
         return len(self.current) + len(self.previous)
 

@@ -316,6 +316,7 @@ class AgreementIndex:
         "_by_destination",
         "_count",
         "_decode",
+        "_merged",
         "_packed",
         "_unusable",
         "checked_against",
@@ -348,6 +349,9 @@ class AgreementIndex:
         # that carry the window beside the agreement, so that a check reaches few objects.
         self._by_account: dict[str, tuple[Agreement, ...]] = {}
         self._by_destination: dict[str, dict[str, tuple[Row, ...]]] = {}
+        # The rows of an account that name a region or one of its data centers, merged in
+        # order on first use: a check for an account holding both kinds reads one tuple.
+        self._merged: dict[tuple[str, str, str], tuple[Row, ...]] = {}
         for account, items in by_account.items():
             self._hold(account, items)
         self._count = len(seen)
@@ -456,12 +460,16 @@ class AgreementIndex:
             return by_region
         if not by_region:
             return by_data_center
-        named = {row[2].id for row in (*by_region, *by_data_center)}
-        return tuple(
-            (a.window[0], min(a.window[1:]), a)
-            for a in self._by_account[account_id]
-            if a.id in named
-        )
+        key = (account_id, region, data_center)
+        merged = self._merged.get(key)
+        if merged is None:
+            named = {row[2].id for row in (*by_region, *by_data_center)}
+            merged = self._merged[key] = tuple(
+                (a.window[0], min(a.window[1:]), a)
+                for a in self._by_account[account_id]
+                if a.id in named
+            )
+        return merged
 
     def accounts(self) -> frozenset[str]:
         """Every account that has at least one agreement (usable or not)."""

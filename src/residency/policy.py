@@ -44,6 +44,7 @@ from residency.rules import Assignment, Segment
 from residency.transfers import Mode, TransferDecision, decisions_logger, emit
 
 if TYPE_CHECKING:
+    import logging
     from collections.abc import Callable, Iterable, Mapping
 
     from residency.agreements import Agreement, AgreementIndex
@@ -74,14 +75,22 @@ CATALOG_LIMIT = 8 * 1024 * 1024
 _PLAIN_KEYS = frozenset({str, Location})
 """The types of raw input a policy caches: their hashing and equality are residency's own."""
 
-_ORDER_CACHE_LIMIT = 4096
-"""How many locations keep their per-order placements (a handful of orders each)."""
+ACCOUNT_CACHE_SIZE = 16_384
+"""How many accounts a policy remembers the placement of, per time segment (two generations
+of this size, least recently used out): an account asked again costs a dict lookup."""
+ACCESS_CACHE_SIZE = 1_024
+"""How many answers of who_can_access a policy keeps per time segment (two generations): one
+per placement and list of consents asked about, a few hundred in practice."""
+ORDER_CACHE_SIZE = 4_096
+"""How many placements in an account's order a policy keeps per time segment (two
+generations), so that accounts of one location and order share one: a region of three data
+centers has six orders, one of nine has 362,880, and the cache stays bounded either way."""
 
 
 class _View:
     """What a policy knows for one time segment: its rules, and the answers given so far."""
 
-    __slots__ = ("by_order", "end", "expires", "placed", "segment")
+    __slots__ = ("access", "accounts", "end", "expires", "orders", "placed", "segment")
 
     def __init__(self, segment: Segment, place: Callable[[_View, object], Placement]) -> None:
         self.segment = segment
@@ -92,7 +101,24 @@ class _View:
         self.placed: RecentCache[object, Placement] = RecentCache(
             PLACEMENT_CACHE_SIZE // 2, functools.partial(place, self)
         )
-        self.by_order: dict[Location, dict[tuple[int, ...], Placement]] = {}
+        # By account id: the placement asked for with the account, and in its order.
+        self.accounts: RecentCache[str, tuple[Placement, Placement]] = RecentCache(
+            ACCOUNT_CACHE_SIZE, _never
+        )
+        # By (id of a placement, order): that placement, and the same in that order. The
+        # placement is kept beside it, so that an id reused after it is gone never matches.
+        self.orders: RecentCache[tuple[int, tuple[int, ...]], tuple[Placement, Placement]] = (
+            RecentCache(ORDER_CACHE_SIZE, _never)
+        )
+        # By (id of a placement, consents): that placement, and who can access its data.
+        self.access: RecentCache[tuple[int, tuple[str, ...]], tuple[Placement, Access]] = (
+            RecentCache(ACCESS_CACHE_SIZE, _never)
+        )
+
+
+def _never(key: object) -> Any:  # noqa: ANN401 - never returns
+    """The compute of a cache filled only by ``put``."""
+    raise KeyError(key)
 
 
 class Policy:
@@ -184,7 +210,14 @@ class Policy:
         else:
             placement = self._placed(view, location)
         if account_id is not None:
-            placement = self._ordered(view, placement, account_id)
+            if account_id.__class__ is str:  # a plain str keys the memo
+                hit = view.accounts.current.get(account_id)
+                if hit is not None and hit[0] is placement:
+                    placement = hit[1]
+                else:
+                    placement = self._ordered(view, placement, account_id)
+            else:
+                placement = self._ordered(view, placement, account_id)
         if constraint is not None:
             self._check_constraint(constraint)
             kept = constraint.apply(placement.region, placement.data_centers)
@@ -246,24 +279,29 @@ class Policy:
         )
 
     def _ordered(self, view: _View, placement: Placement, account_id: object) -> Placement:
+        """``placement`` in the order of ``account_id``, remembered for the account."""
         if account_id.__class__ is not str or not account_id:
             raise InvalidAccount(account_id)
-        order = self._rankers[placement.region].order(account_id)  # type: ignore[arg-type]
-        orders = view.by_order.get(placement.location)
-        if orders is None:
-            if len(view.by_order) >= _ORDER_CACHE_LIMIT:
-                view.by_order.clear()
-            orders = view.by_order[placement.location] = {}
-        ordered = orders.get(order)
-        if ordered is None:
+        account: str = account_id  # type: ignore[assignment]
+        hit = view.accounts.recall(account)
+        if hit is not None and hit[0] is placement:
+            return hit[1]
+        order = self._rankers[placement.region].order(account)
+        key = (id(placement), order)
+        shared = view.orders.recall(key)
+        if shared is not None and shared[0] is placement:
+            ordered = shared[1]
+        else:
             base = placement.data_centers
-            ordered = orders[order] = Placement(
+            ordered = Placement(
                 placement.location,
                 placement.region,
                 tuple(base[index] for index in order),
                 placement.rule,
                 placement.catalog,
             )
+            view.orders.put(key, (placement, ordered))
+        view.accounts.put(account, (placement, ordered))
         return ordered
 
     @overload
@@ -397,7 +435,20 @@ class Policy:
             UnknownConsent: a consent names no sub-processor id or kind of the catalog.
         """
         view = self._view(at)
-        placement = self._placed(view, location)
+        if location.__class__ is str:  # the hot path, inlined: a plain str keys the cache
+            placement = view.placed.current.get(location) or view.placed.get(location)
+        else:
+            placement = self._placed(view, location)
+        # Remembered by placement and consents: a plain tuple or list of plain str only, so
+        # that no iterator is drained and no subclass's __eq__ decides a lookup.
+        key = None
+        if consents.__class__ is tuple or consents.__class__ is list:
+            named = tuple(consents)
+            if all(name.__class__ is str for name in named):
+                key = (id(placement), named)
+                hit = view.access.current.get(key)
+                if hit is not None and hit[0] is placement:
+                    return hit[1]
 
         def region_of(country: str) -> str | None:
             try:
@@ -405,7 +456,10 @@ class Policy:
             except UnassignedLocation:
                 return None
 
-        return who_can_access(self.catalog, placement, consents=consents, region_of=region_of)
+        access = who_can_access(self.catalog, placement, consents=consents, region_of=region_of)
+        if key is not None:
+            view.access.put(key, (placement, access))
+        return access
 
     # --- transfers --------------------------------------------------------------------------
 
@@ -433,7 +487,7 @@ class Policy:
             InvalidTime: ``at`` is naive or not a datetime.
         """
         decision = self._decided(location, source, target, account_id, agreements, at)
-        if decisions_logger().isEnabledFor(_INFO):
+        if (_LOGGER or _decisions()).isEnabledFor(_INFO):
             emit(decision, mode=self.mode)
         return decision
 
@@ -455,7 +509,10 @@ class Policy:
         else:
             when = aware(at, "at")
             view = self._view_at(when)
-        placement = self._placed(view, location)
+        if location.__class__ is str:  # the hot path, inlined: a plain str keys the cache
+            placement = view.placed.current.get(location) or view.placed.get(location)
+        else:
+            placement = self._placed(view, location)
         if account_id is not None and (account_id.__class__ is not str or not account_id):
             raise InvalidAccount(account_id)
         if agreements.__class__ not in _REUSABLE:
@@ -618,6 +675,16 @@ class Policy:
         """Forget every remembered answer; the next questions are answered afresh."""
         self._views.clear()
         self._now = None
+
+
+_LOGGER: logging.Logger | None = None
+"""The decisions logger, once a check has asked for it (logging loads on the first check)."""
+
+
+def _decisions() -> logging.Logger:
+    global _LOGGER  # noqa: PLW0603 - one logger, looked up once
+    _LOGGER = decisions_logger()
+    return _LOGGER
 
 
 def _refuse_iterators(agreements: object) -> None:
