@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
+import hashlib
 import importlib
 import importlib.util
 import json
@@ -720,6 +721,115 @@ def _assign_with_accounts(assign: Callable[..., object], pairs: Sequence[tuple[s
         assign(location, account_id=account)
 
 
+WIDE_REGION_ACCOUNTS = 300_000
+"""Accounts placed in a region of nine data centers (362,880 orders) to bound the caches."""
+
+
+def _order_cache_row(settings: Settings, notes: list[str]) -> Row:
+    """The memory a policy holds after placing many accounts in a region of nine data centers.
+
+    Each account of such a region has one of 362,880 orders, so a cache of placements by
+    order that were not bounded would grow with the accounts.
+    """
+    import gc  # noqa: PLC0415 - this row only
+    import tracemalloc  # noqa: PLC0415
+
+    import attrs  # noqa: PLC0415
+
+    from residency.catalog import DataCenter  # noqa: PLC0415
+    from residency.policy import ACCOUNT_CACHE_SIZE, ORDER_CACHE_SIZE, Policy  # noqa: PLC0415
+
+    catalog = default_policy().catalog
+    provider = catalog.data_centers[0].provider
+    nine = tuple(DataCenter(id=f"example-eu-{n}", provider=provider, region="EU") for n in range(9))
+    others = tuple(dc for dc in catalog.data_centers if dc.region != "EU")
+    policy = Policy(attrs.evolve(catalog, data_centers=nine + others))
+    count = WIDE_REGION_ACCOUNTS if settings.calls >= FULL.calls else WIDE_REGION_ACCOUNTS // 10
+    accounts = _inputs.fresh_accounts(count, 70)
+    policy.assign("DE", account_id="warm-up")
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for account in accounts:
+        policy.assign("DE", account_id=account)
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    view = policy._view(None)  # noqa: SLF001 - the caches measured
+    held = len(view.accounts) + len(view.orders)
+    bound = 2 * (ACCOUNT_CACHE_SIZE + ORDER_CACHE_SIZE)
+    notes.append(
+        f"caches: {count:,} new accounts placed at DE in an example catalog whose EU region has "
+        "nine data centers of equal weight (362,880 orders); the memory Python allocated "
+        "while they were placed and still holds after gc.collect() (tracemalloc: the policy's "
+        "caches and the account ids they keep), and the entries its account and "
+        f"order caches hold (at most {bound:,}: two generations of {ACCOUNT_CACHE_SIZE:,} and "
+        f"of {ORDER_CACHE_SIZE:,})"
+    )
+    grown = (after - before) / 1e6
+    return Row(
+        {
+            "case": f"caches after {count:,} accounts, 9 data centers in a region",
+            "distinct": f"1, {count:,} acc.",
+            "residency": f"+{grown:.1f} MB, {held:,} entries",
+            "residency vs": f"bound {bound:,}",
+        },
+        {"rss_added": after - before, "entries": held, "bound": bound},
+        "bounded",
+        held <= bound,
+        None,
+        f"{held:,} entries",
+    )
+
+
+class _PlainTransfers:
+    """The floor of check_transfer: the transfer rule over plain dicts, built beforehand."""
+
+    def __init__(self, policy: Policy, locations: Sequence[str], agreements: Sequence[Any]) -> None:
+        self.home = {text: policy.assign(text).region for text in locations}
+        self.region = {dc.id: dc.region for dc in policy.catalog.data_centers}
+        self.windows: dict[str, dict[str, list[tuple[int, int]]]] = {}
+        for agreement in agreements:
+            start, until, revoked = agreement.window
+            held = self.windows.setdefault(agreement.account_id, {})
+            for destination in agreement.destinations:
+                held.setdefault(destination, []).append((start, min(until, revoked)))
+
+    def decide(self, location: str, target: str, account: str) -> tuple[bool, str]:
+        """(allowed, basis) of moving ``account``'s data to ``target``."""
+        region = self.region[target]
+        if region == self.home[location]:
+            return (True, "in-region")
+        now = time.time_ns() // 1000
+        held = self.windows.get(account)
+        if held:
+            for start, end in (*held.get(region, ()), *held.get(target, ())):
+                if start <= now < end:
+                    return (True, "agreement")
+        return (False, "denied")
+
+
+def _plain_checks(
+    decide: Callable[[str, str, str], object], pairs: Sequence[tuple[str, str]], target: str
+) -> None:
+    for location, account in pairs:
+        decide(location, target, account)
+
+
+def _hash_accounts(accounts: Sequence[str]) -> None:
+    """The floor of a new account: its 64-bit BLAKE2b key, as the placement scheme takes it."""
+    blake2b = hashlib.blake2b
+    for account in accounts:
+        int.from_bytes(blake2b(account.encode(), digest_size=8).digest(), "big")
+
+
+def _look_up(table: dict[str, object], pairs: Sequence[tuple[str, str]]) -> None:
+    """The floor of a repeated account: one dict lookup of the account."""
+    get = table.get
+    for _, account in pairs:
+        get(account)
+
+
 def _check_transfers(
     check: Callable[..., object],
     pairs: Sequence[tuple[str, str]],
@@ -778,15 +888,27 @@ def policy_section(settings: Settings) -> Section:
         pairs = list(zip(stream[:calls], _inputs.fresh_accounts(calls, repeat), strict=True))
         return functools.partial(_assign_with_accounts, policy.assign, pairs)
 
-    mine = measure(with_accounts, calls=calls, repeats=settings.repeats)
+    def hashing(repeat: int) -> Callable[[], object]:
+        ids = _inputs.fresh_accounts(calls, repeat)
+        return functools.partial(_hash_accounts, ids)
+
+    timings = measure_together(
+        {
+            "residency": Contender(with_accounts, calls, settings.repeats),
+            "floor": Contender(hashing, calls, settings.repeats),
+        }
+    )
+    mine, base = timings["residency"], timings["floor"]
     section.rows.append(
         Row(
             {
                 "case": "assign(x, account_id=a), new account ids",
                 "distinct": f"{len(pool)}, new ids",
+                "dict floor": f"{duration(base.median_ns)} (BLAKE2b)",
                 "residency": duration(mine.median_ns),
+                "residency vs": f"{ratio(mine.median_ns / base.median_ns)} BLAKE2b",
             },
-            {"residency": mine.to_dict()},
+            {"residency": mine.to_dict(), "floor": base.to_dict()},
             "<= 1 µs",
             mine.median_ns <= 1000,
             "assign-account",
@@ -808,6 +930,7 @@ def policy_section(settings: Settings) -> Section:
         "beforehand"
     )
     section.rows.extend(_transfer_rows(settings, policy, pool, section.notes))
+    section.rows.append(_order_cache_row(settings, section.notes))
     return section
 
 
@@ -821,14 +944,24 @@ def _repeated_accounts_row(settings: Settings, policy: Policy, pool: Sequence[st
     asked = _inputs.passes(accounts, settings.calls // 2, salt=6)
     pairs = [(home[account], account) for account in asked]
     run = functools.partial(_assign_with_accounts, policy.assign, pairs)
-    mine = measure(_always(run), calls=len(pairs), repeats=settings.repeats)
+    remembered = {account: policy.assign(home[account], account_id=account) for account in home}
+    floor = functools.partial(_look_up, remembered, pairs)
+    timings = measure_together(
+        {
+            "residency": Contender(_always(run), len(pairs), settings.repeats),
+            "dict floor": Contender(_always(floor), len(pairs), settings.repeats),
+        }
+    )
+    mine, base = timings["residency"], timings["dict floor"]
     return Row(
         {
             "case": "assign(x, account_id=a), repeated account ids",
             "distinct": f"{len(set(home.values()))}, {len(accounts):,} acc.",
+            "dict floor": duration(base.median_ns),
             "residency": duration(mine.median_ns),
+            "residency vs": f"{ratio(mine.median_ns / base.median_ns)} floor",
         },
-        {"residency": mine.to_dict()},
+        {"residency": mine.to_dict(), "dict floor": base.to_dict()},
         "<= 0.3 µs",
         mine.median_ns <= 300,
         "assign-repeat",
@@ -888,6 +1021,7 @@ def _transfer_rows(
     ]
     denied = sorted(set(accounts) - set(allowed))
     calls = settings.calls // 2
+    plain = _PlainTransfers(policy, europe, agreements)
     rows: list[Row] = []
     for label, target, chosen, basis in (
         ("in region (EU -> EU)", "aws-eu-west-1", accounts, "in-region"),
@@ -909,24 +1043,45 @@ def _transfer_rows(
         }
         if said != {basis}:
             notes.append(f"check_transfer {label}: expected {basis}, got {sorted(said)}")
+        floor_said = {plain.decide(location, target, account)[1] for location, account in pairs}
+        if floor_said != {basis}:
+            notes.append(f"floor {label}: expected {basis}, got {sorted(floor_said)}")
         run = functools.partial(
             _check_transfers, policy.check_transfer, pairs, "linode-eu", target, index
         )
-        mine = measure(_always(run), calls=calls, repeats=settings.repeats)
+        floor = functools.partial(_plain_checks, plain.decide, pairs, target)
+        timings = measure_together(
+            {
+                "residency": Contender(_always(run), calls, settings.repeats),
+                "floor": Contender(_always(floor), calls, settings.repeats),
+            }
+        )
+        mine, base = timings["residency"], timings["floor"]
         rows.append(
             Row(
                 {
                     "case": f"check_transfer, {label}",
                     "distinct": f"{len(europe)}, {len(chosen):,} acc.",
+                    "dict floor": duration(base.median_ns),
                     "residency": duration(mine.median_ns),
+                    "residency vs": f"{ratio(mine.median_ns / base.median_ns)} floor",
                 },
-                {"residency": mine.to_dict()},
+                {"residency": mine.to_dict(), "floor": base.to_dict()},
                 "<= 2 µs",
                 mine.median_ns <= 2000,
                 "transfer",
                 duration(mine.median_ns),
             )
         )
+    notes.append(
+        "check_transfer floor: a plain-dict decision, the same answer with nothing else: "
+        "dicts built beforehand of each location's home region, each data center's region, "
+        "and each account's agreement windows (exact microseconds) by destination; a check "
+        "compares the regions, and across regions reads the clock (time.time_ns) and the "
+        "account's windows for the target's region and the target, and returns (allowed, "
+        "basis); residency builds a TransferDecision that names the placement, both data "
+        "centers, the moment, the agreement and the lapsed and unusable ones"
+    )
     notes.append(
         f"check_transfer: an AgreementIndex of {len(index):,} agreements over "
         f"{_inputs.ACCOUNTS:,} accounts, built by policy.check_agreements in {built:.1f} s "

@@ -74,7 +74,7 @@ class Ranker:
         # Equal weights rank by the pair hash alone: same order as the score, no logarithm.
         self._uniform = len(set(self._weights)) <= 1
 
-    def order(self, account_id: str) -> tuple[int, ...]:
+    def order(self, account_id: str) -> tuple[int, ...]:  # noqa: C901, PLR0911 - spelled out
         """The positions of the data centers, best first, for ``account_id``."""
         seeds = self._seeds
         blake2b = self._blake2b
@@ -91,13 +91,23 @@ class Ranker:
         count = len(seeds)
         keys: list[float] | list[int]
         if self._uniform:
-            if count == 3:  # the common case, spelled out: no list, no sort
+            if count == 3:  # the common case, spelled out: no list, no sort, no call
                 s0, s1, s2 = seeds
-                return _order_of_three(
-                    ((account ^ s0) * _GOLDEN) & _MASK,
-                    ((account ^ s1) * _GOLDEN) & _MASK,
-                    ((account ^ s2) * _GOLDEN) & _MASK,
-                )
+                k0 = ((account ^ s0) * _GOLDEN) & _MASK
+                k1 = ((account ^ s1) * _GOLDEN) & _MASK
+                k2 = ((account ^ s2) * _GOLDEN) & _MASK
+                if k0 >= k1:
+                    if k1 >= k2:
+                        return _ORDER_3[0]
+                    return _ORDER_3[1] if k0 >= k2 else _ORDER_3[2]
+                if k0 >= k2:
+                    return _ORDER_3[3]
+                return _ORDER_3[4] if k1 >= k2 else _ORDER_3[5]
+            if count == 2:
+                return _ORDER_2[
+                    ((account ^ seeds[0]) * _GOLDEN) & _MASK
+                    < (((account ^ seeds[1]) * _GOLDEN) & _MASK)
+                ]
             keys = [((account ^ seed) * _GOLDEN) & _MASK for seed in seeds]
         else:
             keys = [score(account, seed, weight) for seed, weight in zip(seeds, self._weights)]  # noqa: B905 - equal by construction

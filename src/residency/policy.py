@@ -204,18 +204,17 @@ class Policy:
             InvalidTime: ``at`` is naive or not a datetime.
             NoEligibleDataCenter: no data center of the region meets ``constraint``.
         """
-        view = self._view(at)
-        if location.__class__ is str:  # the hot path, inlined: a plain str keys the cache
+        view = self._now  # the hot path, inlined: now, a plain str, an account seen lately
+        if at is not None or view is None or time.time() >= view.expires:
+            view = self._view(at)
+        if location.__class__ is str:
             placement = view.placed.current.get(location) or view.placed.get(location)
         else:
             placement = self._placed(view, location)
         if account_id is not None:
-            if account_id.__class__ is str:  # a plain str keys the memo
-                hit = view.accounts.current.get(account_id)
-                if hit is not None and hit[0] is placement:
-                    placement = hit[1]
-                else:
-                    placement = self._ordered(view, placement, account_id)
+            hit = view.accounts.current.get(account_id) if account_id.__class__ is str else None
+            if hit is not None and hit[0] is placement:
+                placement = hit[1]
             else:
                 placement = self._ordered(view, placement, account_id)
         if constraint is not None:
@@ -279,30 +278,42 @@ class Policy:
         )
 
     def _ordered(self, view: _View, placement: Placement, account_id: object) -> Placement:
-        """``placement`` in the order of ``account_id``, remembered for the account."""
+        """``placement`` in the order of ``account_id``, remembered for the account.
+
+        The caches' lookups are spelled out (a hit in the previous generation moves into the
+        current one, as :class:`~residency._cache.RecentCache` does): this runs for every
+        account a program has not asked about lately.
+        """
         if account_id.__class__ is not str or not account_id:
             raise InvalidAccount(account_id)
         account: str = account_id  # type: ignore[assignment]
-        hit = view.accounts.recall(account)
-        if hit is not None and hit[0] is placement:
-            return hit[1]
-        order = self._rankers[placement.region].order(account)
-        key = (id(placement), order)
-        shared = view.orders.recall(key)
-        if shared is not None and shared[0] is placement:
-            ordered = shared[1]
-        else:
-            base = placement.data_centers
-            ordered = Placement(
-                placement.location,
-                placement.region,
-                tuple(base[index] for index in order),
-                placement.rule,
-                placement.catalog,
-            )
-            view.orders.put(key, (placement, ordered))
-        view.accounts.put(account, (placement, ordered))
-        return ordered
+        accounts = view.accounts
+        hit = accounts.current.get(account) or accounts.previous.pop(account, None)
+        if hit is None or hit[0] is not placement:
+            order = self._rankers[placement.region].order(account)
+            key = (id(placement), order)
+            orders = view.orders
+            shared = orders.current.get(key)
+            if shared is None or shared[0] is not placement:
+                shared = orders.previous.pop(key, None)
+                if shared is None or shared[0] is not placement:
+                    base = placement.data_centers
+                    ordered = Placement(
+                        placement.location,
+                        placement.region,
+                        tuple([base[index] for index in order]),
+                        placement.rule,
+                        placement.catalog,
+                    )
+                    shared = (placement, ordered)
+                orders.put(key, shared)
+            hit = (placement, shared[1])
+        current = accounts.current
+        if len(current) >= accounts.size:
+            accounts.previous = current
+            current = accounts.current = {}
+        current[account] = hit
+        return hit[1]
 
     @overload
     def assign_many(
@@ -518,10 +529,11 @@ class Policy:
         if agreements.__class__ not in _REUSABLE:
             _refuse_iterators(agreements)
         catalog = self.catalog
+        by_id = catalog._data_centers  # noqa: SLF001 - exact ids first, the method for the rest
         return decide(
             placement,
-            catalog.data_center(source),
-            catalog.data_center(target),
+            (by_id.get(source) if source.__class__ is str else None) or catalog.data_center(source),
+            (by_id.get(target) if target.__class__ is str else None) or catalog.data_center(target),
             account_id,
             agreements,
             when,
