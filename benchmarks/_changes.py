@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from _memory import memory, reset_peak
 from _timing import Contender, Timing, duration, measure_together, rate, ratio
+from residency.policy import ACCOUNT_CACHE_SIZE as ACCOUNTS_REMEMBERED
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -207,8 +208,9 @@ def _notes(scale: Scale, got: dict[str, Any]) -> list[str]:
         f"timing: a child interpreter; {runs}, after one untimed warm-up run of "
         f"{scale.warm_up:,} rows with other account ids; the calls take turns run by run; "
         "the garbage collector ON (a batch job runs with it); the input rows are built "
-        "beforehand (not timed); residency remembers placements by raw location, nothing "
-        "per account; plan_migration places every account with both catalogs "
+        "beforehand (not timed); residency remembers placements by raw location, and the "
+        f"last {ACCOUNTS_REMEMBERED:,} to {2 * ACCOUNTS_REMEMBERED:,} accounts (every account "
+        "of a run is new to it); plan_migration places every account with both catalogs "
         "(assign_many with errors='return'), then decides each moved row; the machine is "
         "shared and its speed moves by up to a third between runs: judge the ratios",
         "memory: the child's resident memory; before each run (after gc.collect()) VmRSS is "

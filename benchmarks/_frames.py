@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from _memory import memory, reset_peak
 from _timing import Contender, Timing, duration, measure_together, rate, ratio
+from residency.policy import ACCOUNT_CACHE_SIZE as ACCOUNTS_REMEMBERED
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -275,8 +276,10 @@ def _notes(scale: Scale, got: dict[str, Any]) -> list[str]:
         f"each, the dictionary column and the floor {_runs(scale.fast_repeats)}, assign_many "
         f"{_runs(scale.list_repeats)}; each after one untimed warm-up run of "
         f"{scale.warm_up:,} rows with other account ids; the calls take turns run by run; the "
-        "garbage collector ON; residency remembers placements by raw location, nothing per "
-        "account; ONE THREAD: the child runs with POLARS_MAX_THREADS=1 (the floor's join, and "
+        "garbage collector ON; residency remembers placements by raw location, and assign_many "
+        f"the last {ACCOUNTS_REMEMBERED:,} to {2 * ACCOUNTS_REMEMBERED:,} accounts (every "
+        "account of a run is new to it); ONE THREAD: the child runs with POLARS_MAX_THREADS=1 "
+        "(the floor's join, and "
         "polars in assign_frame) and pyarrow.set_cpu_count(1); cpu/wall is the run's "
         "processor time over its wall clock (1.00: one core busy); the machine is shared and "
         "its speed moves by up to a third between runs: judge the ratios",

@@ -307,7 +307,7 @@ class Policy:
                     )
                     shared = (placement, ordered)
                 orders.put(key, shared)
-            hit = (placement, shared[1])
+            hit = shared  # (placement, ordered): the same pair serves the account
         current = accounts.current
         if len(current) >= accounts.size:
             accounts.previous = current
