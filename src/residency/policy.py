@@ -106,7 +106,8 @@ class _View:
             ACCOUNT_CACHE_SIZE, _never
         )
         # By (id of a placement, order): that placement, and the same in that order. The
-        # placement is kept beside it, so that an id reused after it is gone never matches.
+        # placement is held beside it, so its id cannot pass to another object while the
+        # entry lives; a hit still checks that it is the same placement.
         self.orders: RecentCache[tuple[int, tuple[int, ...]], tuple[Placement, Placement]] = (
             RecentCache(ORDER_CACHE_SIZE, _never)
         )
