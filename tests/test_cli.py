@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import pathlib
 import re
@@ -1003,6 +1004,133 @@ def test_main_does_not_hide_other_import_errors(monkeypatch: pytest.MonkeyPatch)
         residency.cli.main(["where", "DE"])
 
 
+# --- plain output ---------------------------------------------------------------------------------
+
+# Answers printed for people on a pipe, as plain lines (rich not loaded) where nothing folds.
+PLAIN_ANSWERS = [
+    ["where", "DE", "--at", AT],
+    ["where", "Hoa Kỳ", "--account", "账户-一二三", "--at", AT],
+    ["where", "US-GA", "--account", "acme\u0301 inc", "--at", AT],
+    ["check", "GB", "--from", "linode-uk", "--to", "linode-eu", "--at", AT],
+    ["check", "GB", "--from", "linode-uk", "--to", "linode-eu", "--account", "acme-uk",
+     "--agreements", "toml", "--at", AT],
+    ["access", "DE", "--consent", "support", "--at", AT],
+    ["datacenters"],
+    ["subprocessors"],
+    ["--catalog", EXAMPLE_CATALOG, "subprocessors"],
+    ["regions", "--at", AT],
+    ["catalog", "diff", EXAMPLE_CATALOG, ROOT / "examples" / "catalog-next.toml", "--at", AT],
+    ["agreements", "list", "--store", "sqlite3"],
+    ["agreements", "history", "--store", "sqlite3"],
+    ["agreements", "verify", "--store", "sqlite3"],
+]  # fmt: skip
+
+
+def _answer_args(args: list[Any], files: dict[str, pathlib.Path]) -> list[str]:
+    """``args`` with the names of :func:`agreement_files` (``toml``, ``sqlite3``) as paths."""
+    return [str(files.get(arg, arg)) if isinstance(arg, str) else str(arg) for arg in args]
+
+
+@pytest.mark.parametrize("columns", [None, "200", "80", "40"])
+@pytest.mark.parametrize("args", PLAIN_ANSWERS, ids=lambda args: "-".join(map(str, args[:2])))
+def test_plain_lines_are_those_rich_prints(
+    monkeypatch: pytest.MonkeyPatch,
+    agreement_files: dict[str, pathlib.Path],
+    args: list[Any],
+    columns: str | None,
+) -> None:
+    """An answer on a pipe is the same, character for character, printed plain or by rich.
+
+    On a pipe of the default width nothing folds: the plain lines are printed, and rich is
+    not asked for a console at all. Narrower, a part that must fold is rich's to lay out.
+    """
+    given = _answer_args(args, agreement_files)
+    runner = CliRunner(env={"COLUMNS": columns, "FORCE_COLOR": None, "NO_COLOR": "1"})
+
+    def no_console() -> None:
+        pytest.fail("rich was asked for a console")
+
+    with monkeypatch.context() as patched:
+        if columns is None:
+            patched.setattr(_render, "console", no_console)
+        plain = runner.invoke(cli, given)
+    monkeypatch.setattr(_render, "plain_width", lambda: None)
+    by_rich = runner.invoke(cli, given)
+    assert plain.exit_code in {0, 1}, plain.output
+    assert (plain.exit_code, plain.stdout, plain.stderr) == (
+        by_rich.exit_code,
+        by_rich.stdout,
+        by_rich.stderr,
+    )
+
+
+class _Stdout(io.StringIO):
+    """Standard output as :func:`_render.plain_width` sees it: a terminal or not, an encoding."""
+
+    def __init__(self, *, tty: bool, encoding: str | None) -> None:
+        super().__init__()
+        self.tty = tty
+        self._encoding = encoding
+
+    @property
+    def encoding(self) -> str | None:  # type: ignore[override]
+        """The encoding this output is written in."""
+        return self._encoding
+
+    def isatty(self) -> bool:
+        """Whether this output is a terminal."""
+        return self.tty
+
+
+@pytest.mark.parametrize(
+    ("env", "tty", "encoding", "width"),
+    [
+        ({}, False, "utf-8", _render.PIPE_WIDTH),
+        ({"COLUMNS": ""}, False, "utf-8", _render.PIPE_WIDTH),
+        ({"COLUMNS": "80"}, False, "UTF-8", 80),
+        ({"COLUMNS": "80"}, False, None, 80),
+        ({"COLUMNS": "0"}, False, "utf-8", None),
+        ({"COLUMNS": "wide"}, False, "utf-8", None),
+        ({}, True, "utf-8", None),
+        ({"TTY_COMPATIBLE": "0"}, True, "utf-8", None),
+        ({}, False, "latin-1", None),
+        ({"FORCE_COLOR": "1"}, False, "utf-8", None),
+        ({"FORCE_COLOR": ""}, False, "utf-8", _render.PIPE_WIDTH),
+        ({"TTY_COMPATIBLE": "1"}, False, "utf-8", None),
+        ({"TTY_COMPATIBLE": "0", "FORCE_COLOR": "1", "COLUMNS": "90"}, False, "utf-8", 90),
+    ],
+    ids=[
+        "pipe",
+        "empty-columns",
+        "columns",
+        "no-encoding",
+        "zero-columns",
+        "columns-not-digits",
+        "terminal",
+        "terminal-not-compatible",
+        "latin-1",
+        "force-color",
+        "force-color-empty",
+        "tty-compatible",
+        "not-compatible-overrides-force-color",
+    ],
+)
+def test_plain_width_only_where_rich_writes_no_style(
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str],
+    tty: bool,
+    encoding: str | None,
+    width: int | None,
+) -> None:
+    """Plain lines are printed only where rich would write no style, at rich's own width."""
+    for name in ("COLUMNS", "FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "stdout", _Stdout(tty=tty, encoding=encoding))
+    assert _render.plain_width() == width
+
+
 # --- the installed command ------------------------------------------------------------------------
 
 
@@ -1017,6 +1145,65 @@ def test_importing_residency_loads_no_cli_dependency() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert json.loads(result.stdout) == []
+
+
+# What no command below loads, in a fresh interpreter: rich lays out only what goes to a
+# terminal or must fold, the agreement store opens only for the commands that read one, and
+# the file readers and the columnar libraries load only for files.
+NOT_LOADED = {
+    "rich",
+    "residency.store",
+    "sqlite3",
+    "residency._files",
+    "residency.cli._bulk",
+    "residency.cli._changes",
+    "csv",
+    "pydantic",
+    "numpy",
+    "pyarrow",
+    "pandas",
+    "polars",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["where", "DE"], 0),
+        (["where", "DE", "--json"], 0),
+        (["where", "Hoa Kỳ", "--account", "acme-inc"], 0),
+        (["where", "Korea"], 2),
+        (["check", "GB", "--from", "linode-uk", "--to", "linode-eu"], 1),
+        (["access", "DE", "--consent", "support"], 0),
+        (["datacenters"], 0),
+        (["subprocessors", "--json"], 0),
+        (["regions"], 0),
+        (["--help"], 0),
+    ],
+    ids=lambda value: "-".join(value[:2]) if isinstance(value, list) else None,
+)
+def test_a_command_loads_only_what_it_needs(args: list[str], code: int) -> None:
+    """A command answered on a pipe loads none of NOT_LOADED: no rich, no store, no file reader."""
+    script = (
+        "import json, sys\n"
+        "from residency.cli import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit as exit:\n"
+        "    sys.stdout.write(json.dumps([exit.code, sorted(sys.modules)]) + '\\n')\n"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=True,
+        env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"},
+    )
+    exit_code, loaded = json.loads(result.stdout.splitlines()[-1])
+    assert exit_code == code, result.stderr
+    assert NOT_LOADED.isdisjoint(loaded), sorted(NOT_LOADED.intersection(loaded))
 
 
 def installed(*args: str) -> subprocess.CompletedProcess[str]:

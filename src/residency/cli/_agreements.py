@@ -11,10 +11,8 @@ so that what the command line records, a file could hold) or from a file or anot
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
-import pathlib
 import re
 import sys
 from typing import TYPE_CHECKING, Any, Final
@@ -29,14 +27,13 @@ from residency.errors import (
     StoreCorrupt,
     StoreTampered,
 )
-from residency.store import AgreementStore, is_url, read_store
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
     from residency.agreements import AgreementIndex
     from residency.policy import Policy
-    from residency.store import Event
+    from residency.store import AgreementStore, Event
 
 __all__ = [
     "FORMATS",
@@ -72,7 +69,8 @@ OPTIONS: Final = {
 }
 """The option of ``agreements add`` (and ``amend``, ``revoke``) that sets each field."""
 
-_FIELD: Final = re.compile(r"^agreements\[\d+\]\.?([a-z_]*)")
+# The patterns are compiled at first use, by re's own cache: most commands never use them.
+_FIELD: Final = r"^agreements\[\d+\]\.?([a-z_]*)"
 
 
 class NoActor(Exception):
@@ -91,6 +89,8 @@ def open_store(
     Either way the catalog of ``policy`` is the one writes are checked against and
     ``verify`` reports on.
     """
+    from residency.store import AgreementStore  # noqa: PLC0415 - the store loads only for stores
+
     if write:
         return AgreementStore(target, create=create, policy=policy)
     return AgreementStore(target, readonly=True, create=False, policy=policy)
@@ -107,6 +107,8 @@ def actor_of(given: str | None) -> str:
             message = "--actor is empty: name who makes the change"
             raise NoActor(message)
         return given
+    import getpass  # noqa: PLC0415 - only a change is recorded with who made it
+
     try:
         name = getpass.getuser()
     except (OSError, KeyError, ImportError):  # no name in the environment, no passwd entry
@@ -121,7 +123,7 @@ def _option_problems(problems: Iterable[Problem]) -> list[Problem]:
     """The problems of one agreement of a document, at the options that set the fields."""
     found = []
     for problem in problems:
-        match = _FIELD.match(problem.path)
+        match = re.match(_FIELD, problem.path)
         field = match[1] if match else problem.path
         found.append(Problem(OPTIONS.get(field, field), problem.message))
     return found
@@ -157,6 +159,7 @@ def agreement_from_options(fields: Mapping[str, object]) -> Agreement:
 def is_store(source: str) -> bool:
     """Whether ``source`` names an agreement store: a ``postgresql://`` URL or an SQLite file."""
     from residency import _files  # noqa: PLC0415 - the file machinery loads only for files
+    from residency.store import is_url  # noqa: PLC0415 - the store loads only for stores
 
     return is_url(source) or _files.starts_with(source, SQLITE_HEADER)
 
@@ -169,6 +172,8 @@ def check_source(source: str, policy: Policy) -> AgreementStore | AgreementIndex
     whole by :meth:`Policy.load_agreements <residency.Policy.load_agreements>`.
     """
     if is_store(source):
+        from residency.store import AgreementStore, is_url  # noqa: PLC0415 - only for stores
+
         try:
             return AgreementStore(source, readonly=True, create=False, policy=policy)
         except StoreTampered:
@@ -194,6 +199,8 @@ def read_source(source: str, policy: Policy) -> tuple[Agreement, ...]:
     """
     if not is_store(source):
         return load_agreements(source)
+    from residency.store import AgreementStore, is_url, read_store  # noqa: PLC0415 - a store
+
     try:
         store = AgreementStore(source, readonly=True, create=False, policy=policy)
     except StoreTampered:
@@ -240,7 +247,7 @@ def _listed(event: Event) -> tuple[bool, str, int, str]:
 def same_file(one: str, other: str | os.PathLike[str]) -> bool:
     """Whether ``one`` and ``other`` name the same file (both exist)."""
     try:
-        return pathlib.Path(one).samefile(other)
+        return os.path.samefile(one, other)  # noqa: PTH121 - pathlib would load for this alone
     except (OSError, ValueError):
         return False
 
@@ -276,7 +283,7 @@ def history_changes(events: Sequence[Event]) -> list[dict[str, dict[str, Any]] |
 
 # What a TOML basic string cannot hold as it is (the quote, the backslash, the controls) and
 # what no one should meet raw when reading the file (C1 controls, invisible format characters).
-_TOML_ESCAPED: Final = re.compile(
+_TOML_ESCAPED: Final = (
     '["\\\\\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]'
 )
 _TOML_SHORT: Final = {
@@ -296,7 +303,7 @@ _HEADER: Final = (
 
 
 def _toml_string(text: str) -> str:
-    return '"' + _TOML_ESCAPED.sub(_toml_escape, text) + '"'
+    return '"' + re.sub(_TOML_ESCAPED, _toml_escape, text) + '"'
 
 
 def _toml_escape(match: re.Match[str]) -> str:

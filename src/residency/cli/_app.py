@@ -37,19 +37,17 @@ from residency._text import one_line, quoted
 from residency._time import parse_instant
 from residency.agreements import Agreement, LegalBasis, UnusableAgreement
 from residency.catalog import catalog_json_schema
-from residency.cli import _agreements, _bulk, _changes, _render
+from residency.cli import _agreements, _render
 from residency.errors import CatalogError, ResidencyError
 from residency.policy import default_policy, load_policy
-from residency.store import AgreementStore
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from rich.console import RenderableType
-
     from residency.agreements import AgreementIndex
+    from residency.cli._layout import Part
     from residency.policy import Policy
-    from residency.store import Event
+    from residency.store import AgreementStore, Event
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -212,7 +210,7 @@ _catalog_option = click.option(
 
 def _show(
     as_json: bool,
-    answer: tuple[Callable[..., dict[str, Any]], Callable[..., RenderableType]],
+    answer: tuple[Callable[..., dict[str, Any]], Callable[..., Part]],
     *args: object,
     **kwargs: object,
 ) -> int:
@@ -310,6 +308,8 @@ def check(  # noqa: PLR0913 - one parameter per option
     with contextlib.ExitStack() as stack:
         agreements: AgreementStore | AgreementIndex | tuple[()] = ()
         if agreements_path:
+            from residency.store import AgreementStore  # noqa: PLC0415 - only for --agreements
+
             agreements = _agreements.check_source(agreements_path, policy)
             if isinstance(agreements, AgreementStore):
                 stack.enter_context(agreements)
@@ -435,6 +435,8 @@ def assign(  # noqa: PLR0913 - one parameter per option
     whole or not at all, and never over FILE.csv itself. Long files show a progress bar when
     stderr is a terminal.
     """
+    from residency.cli import _bulk  # noqa: PLC0415 - the file machinery loads only for files
+
     report = _bulk.assign_file(
         session.policy,
         file,
@@ -529,6 +531,8 @@ def plan(  # noqa: PLR0913 - one parameter per option
     owed; -o FILE writes every move as CSV, whole or not at all, never over an input. A plan
     is an answer: exit 0, blocked moves or not.
     """
+    from residency.cli import _changes  # noqa: PLC0415 - the file machinery loads only for files
+
     columns = _changes.Columns(account_column, location_column, data_center_column, needed=False)
     _changes.plan(
         load_policy(old),
@@ -587,6 +591,8 @@ def audit(  # noqa: PLR0913 - one parameter per option
     CSV. Exit 1 when any account is misplaced or unresolvable (an account not known to be
     in place is not in place), 0 when every one is where it may be, 2 on bad input.
     """
+    from residency.cli import _changes  # noqa: PLC0415 - the file machinery loads only for files
+
     columns = _changes.Columns(account_column, location_column, data_center_column, needed=True)
     report = _changes.audit_accounts(
         session.policy,
@@ -661,6 +667,8 @@ def diff(old: str, new: str, at: datetime | None, as_json: bool) -> int:
     each catalog gives them at --at. A new or replaced sub-processor gives a notice: whom
     to tell, the objection window NEW states, the catalog's own words.
     """
+    from residency.cli import _changes  # noqa: PLC0415 - loads only for the commands of changes
+
     _changes.diff(load_policy(old), load_policy(new), at=at or _now(), as_json=as_json)
     return EXIT_OK
 

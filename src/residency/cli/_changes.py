@@ -23,36 +23,25 @@ import sys
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
-from rich.console import Group
-from rich.text import Text
 
 from residency import _bulk, _files
 from residency.catalog import NOT_STATED
 from residency.changes import ChangeKind, diff_catalogs
 from residency.cli import _agreements
 from residency.cli import _bulk as _cli_bulk
-from residency.cli._render import (
-    _Column,
-    _Listing,
-    _pairs,
-    _sections,
-    _text,
-    print_json,
-    print_view,
-)
+from residency.cli._layout import Column, Line, Listing, Pairs, Part, Stack, sections, text
+from residency.cli._render import print_json, print_view
 from residency.locations import country_name
-from residency.store import AgreementStore, is_url
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
     from datetime import datetime
 
-    from rich.console import RenderableType
-
     from residency.agreements import AgreementIndex
     from residency.changes import CatalogDiff, Change, Notice
     from residency.migration import AuditReport, MigrationPlan
     from residency.policy import Policy
+    from residency.store import AgreementStore
 
 __all__ = [
     "AUDIT_COLUMNS",
@@ -191,6 +180,8 @@ def _agreements_of(
     """The agreements ``--agreements`` names, read as ``check --agreements`` reads them."""
     if not source:
         return ()
+    from residency.store import AgreementStore  # noqa: PLC0415 - the store only for --agreements
+
     agreements = _agreements.check_source(source, policy)
     if isinstance(agreements, AgreementStore):
         stack.enter_context(agreements)
@@ -199,6 +190,8 @@ def _agreements_of(
 
 def _inputs(*paths: str | None) -> list[str]:
     """The files a command reads, which its output must never replace."""
+    from residency.store import is_url  # noqa: PLC0415 - the store loads only for stores
+
     return [path for path in paths if path and path != "-" and not is_url(path)]
 
 
@@ -350,7 +343,7 @@ def _change_line(change: Change) -> str:
     return f"{_said(change.old)} -> {_said(change.new)}"
 
 
-def _warning(found: CatalogDiff) -> list[RenderableType]:
+def _warning(found: CatalogDiff) -> list[Part]:
     """A loud line first when the placement scheme changed: every account may move."""
     if not found.placement_changed:
         return []
@@ -359,15 +352,15 @@ def _warning(found: CatalogDiff) -> list[RenderableType]:
         f"WARNING: the placement scheme changes ({_said(change.old)} -> {_said(change.new)}): "
         "every account's order of data centers may change, its primary too"
     )
-    return [_text(line, "bold red")]
+    return [text(line, "bold red")]
 
 
-def _notices_view(notices: Sequence[Notice]) -> RenderableType:
+def _notices_view(notices: Sequence[Notice]) -> Part:
     """Each notice: whom to tell of which sub-processor, the window, the catalog's words."""
     if not notices:
-        return _text("No notices: no sub-processor is added or replaced.")
-    parts: list[RenderableType] = [
-        _text("Notices to customers of new or replaced sub-processors (GDPR Art. 28(2))", "bold")
+        return text("No notices: no sub-processor is added or replaced.")
+    parts: list[Part] = [
+        text("Notices to customers of new or replaced sub-processors (GDPR Art. 28(2))", "bold")
     ]
     for notice in notices:
         rows = [
@@ -380,42 +373,42 @@ def _notices_view(notices: Sequence[Notice]) -> RenderableType:
         rows += [
             ("Quoted" if number == 0 else "", quote) for number, quote in enumerate(notice.quotes)
         ]
-        parts += [Text(), _text(f"{notice.subprocessor} ({notice.change})", "bold"), _pairs(rows)]
-    return Group(*parts)
+        parts += [Line(), text(f"{notice.subprocessor} ({notice.change})", "bold"), Pairs(rows)]
+    return Stack(*parts)
 
 
-def _diff_view(found: CatalogDiff) -> RenderableType:
+def _diff_view(found: CatalogDiff) -> Part:
     noun = "change" if len(found.changes) == 1 else "changes"
-    headline = _text(f"Catalog {found.old} -> {found.new}: {len(found.changes)} {noun}", "bold")
-    facts = _pairs(
+    headline = text(f"Catalog {found.old} -> {found.new}: {len(found.changes)} {noun}", "bold")
+    facts = Pairs(
         [
             ("From", found.old),
             ("To", found.new),
             ("Countries", f"compared at {found.at.isoformat()}"),
         ]
     )
-    parts: list[RenderableType] = [*_warning(found), Group(headline, facts)]
+    parts: list[Part] = [*_warning(found), Stack(headline, facts)]
     if not found.changes:
-        parts.append(_text(f"No changes: {found.new} places every account as {found.old} does."))
-        return _sections(*parts)
-    table = _Listing(
+        parts.append(text(f"No changes: {found.new} places every account as {found.old} does."))
+        return sections(*parts)
+    table = Listing(
         "Changes",
-        _Column("Change", head=True),
-        _Column("Path", head=True),
-        _Column("Old -> new", prose=True),
+        Column("Change", head=True),
+        Column("Path", head=True),
+        Column("Old -> new", prose=True),
     )
     for change in found.changes:
         table.add(change.kind.value, change.path, _change_line(change))
-    return _sections(*parts, table, _notices_view(found.notices))
+    return sections(*parts, table, _notices_view(found.notices))
 
 
-def _counts(title: str, header: str, counts: dict[str, Any]) -> _Listing:
-    table = _Listing(
+def _counts(title: str, header: str, counts: dict[str, Any]) -> Listing:
+    table = Listing(
         title,
-        _Column(header, head=True),
-        _Column("Moving out"),
-        _Column("Moving in"),
-        _Column("Staying"),
+        Column(header, head=True),
+        Column("Moving out"),
+        Column("Moving in"),
+        Column("Staying"),
     )
     for key, value in counts.items():
         table.add(key, value["moving_out"], value["moving_in"], value["staying"])
@@ -428,9 +421,9 @@ def _plan_view(
     *,
     agreements: tuple[str, int] | None,
     output: str | None,
-) -> RenderableType:
+) -> Part:
     summary = answer.summary()
-    headline = _text(f"Migration plan from {answer.from_catalog} to {answer.to_catalog}", "bold")
+    headline = text(f"Migration plan from {answer.from_catalog} to {answer.to_catalog}", "bold")
     rows = [
         ("Accounts", f"{summary['accounts']:,}"),
         ("Staying", f"{summary['staying']:,} (region and primary stay)"),
@@ -445,18 +438,18 @@ def _plan_view(
         source, count = agreements
         rows.append(("Agreements", f"{source} ({count} agreement{'' if count == 1 else 's'})"))
     rows.append(("At", answer.at.isoformat()))
-    parts: list[RenderableType] = [*_warning(found), Group(headline, _pairs(rows))]
+    parts: list[Part] = [*_warning(found), Stack(headline, Pairs(rows))]
     if answer.regions:
         parts.append(_counts("Accounts per region", "Region", summary["regions"]))
     if answer.data_centers:
         parts.append(_counts("Accounts per data center", "Data center", summary["data_centers"]))
     if answer.blocked:
-        blocked = _Listing(
+        blocked = Listing(
             "Blocked moves: no agreement in force allows them",
-            _Column("Account", head=True),
-            _Column("From"),
-            _Column("To"),
-            _Column("Reason", prose=True),
+            Column("Account", head=True),
+            Column("From"),
+            Column("To"),
+            Column("Reason", prose=True),
         )
         for move in answer.blocked:
             source = f"{move.from_primary} ({move.from_region})"
@@ -476,12 +469,12 @@ def _plan_view(
     parts.append(_notices_view(found.notices))
     if output is not None:
         noun = "move" if len(answer.moves) == 1 else "moves"
-        parts.append(_text(f"Wrote {len(answer.moves):,} {noun} to {output}."))
-    return _sections(*parts)
+        parts.append(text(f"Wrote {len(answer.moves):,} {noun} to {output}."))
+    return sections(*parts)
 
 
-def _errors(title: str, rows: Iterable[tuple[str, str, str]]) -> _Listing:
-    table = _Listing(title, _Column("Account", head=True), _Column("Error", prose=True))
+def _errors(title: str, rows: Iterable[tuple[str, str, str]]) -> Listing:
+    table = Listing(title, Column("Account", head=True), Column("Error", prose=True))
     for account, name, message in rows:
         table.add(account, f"{name}: {message}")
     return table
@@ -498,11 +491,11 @@ _STATUS_HEADERS: Final = (
 
 def _audit_view(
     report: AuditReport, *, agreements: tuple[str, int] | None, output: str | None
-) -> RenderableType:
+) -> Part:
     counts = report.counts()
     accounts = len(report.rows)
     if report.clean:
-        verdict = Text("CLEAN", style="bold green")
+        verdict = Line("CLEAN", "bold green")
         where = (
             "the account is where it may be"
             if accounts == 1
@@ -510,7 +503,7 @@ def _audit_view(
         )
         verdict.append(f"  {where}", style="bold")
     else:
-        verdict = Text("NOT CLEAN", style="bold red")
+        verdict = Line("NOT CLEAN", "bold red")
         verdict.append(
             f"  {counts['misplaced']:,} misplaced, {counts['unresolvable']:,} unresolvable "
             f"of {accounts:,} accounts",
@@ -521,24 +514,24 @@ def _audit_view(
         source, count = agreements
         rows.append(("Agreements", f"{source} ({count} agreement{'' if count == 1 else 's'})"))
     rows.append(("At", report.at.isoformat()))
-    table = _Listing(
+    table = Listing(
         "Accounts per home region",
-        _Column("Region", head=True),
-        *(_Column(header) for _, header in _STATUS_HEADERS),
+        Column("Region", head=True),
+        *(Column(header) for _, header in _STATUS_HEADERS),
     )
     regions = report.by_region()
     unknown = regions.pop(_UNKNOWN_REGION, None)
     for region, found in [*regions.items(), *([("unknown", unknown)] if unknown else [])]:
         table.add(region, *(f"{found[key]:,}" for key, _ in _STATUS_HEADERS))
     table.add("Total", *(f"{counts[key]:,}" for key, _ in _STATUS_HEADERS))
-    parts: list[RenderableType] = [Group(verdict, _pairs(rows)), table]
+    parts: list[Part] = [Stack(verdict, Pairs(rows)), table]
     if report.misplaced:
-        misplaced = _Listing(
+        misplaced = Listing(
             "Misplaced: outside the home region, no agreement in force",
-            _Column("Account", head=True),
-            _Column("Data center"),
-            _Column("Region"),
-            _Column("Reason", prose=True),
+            Column("Account", head=True),
+            Column("Data center"),
+            Column("Region"),
+            Column("Reason", prose=True),
         )
         for row in report.misplaced:
             misplaced.add(row.account_id, row.data_center, row.region, row.reason)
@@ -552,5 +545,5 @@ def _audit_view(
         )
     if output is not None:
         noun = "account" if accounts == 1 else "accounts"
-        parts.append(_text(f"Wrote {accounts:,} {noun} to {output}."))
-    return _sections(*parts)
+        parts.append(text(f"Wrote {accounts:,} {noun} to {output}."))
+    return sections(*parts)

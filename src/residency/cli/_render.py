@@ -1,11 +1,12 @@
-"""Rendering for the command line: JSON-ready data for scripts, rich tables for people.
+"""Rendering for the command line: JSON-ready data for scripts, tables for people.
 
 Every answer is rendered twice from the same library values: ``*_data`` functions compose the
 values' own wire forms (``to_dict()``, :mod:`residency._wire`) with what the question was
-(``--json``), ``*_view`` functions return rich renderables. Text from catalogs
-and users is always wrapped in :class:`rich.text.Text`, never parsed as rich markup, so a
-bracket in a catalog cannot restyle or hide anything, and every control or format character
-in it is written as an escape (:func:`residency._text.escape`).
+(``--json``), ``*_view`` functions return the parts of :mod:`residency.cli._layout`, which
+:func:`print_view` prints through rich, or as the same plain lines without rich where the
+output is a pipe or a file and nothing needs folding. Text from catalogs and users is never
+parsed as rich markup, so a bracket in a catalog cannot restyle or hide anything, and every
+control or format character in it is written as an escape (:func:`residency._text.escape`).
 
 Tables keep every id whole, at any width: id columns (and short values such as a kind) never
 wrap, prose columns fold into the width that is left, and where even that does not fit, each
@@ -22,31 +23,35 @@ long, are numbered notes below the table, each printed once.
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import sys
 from datetime import UTC
 from typing import TYPE_CHECKING, Any, Final
 
-import attrs
-from rich import box
-from rich.cells import cell_len
-from rich.console import Console, Group
-from rich.padding import Padding
-from rich.table import Table
-from rich.text import Text
-
 from residency._text import escape, json_escape
 from residency.access import NOT_NAMED, Side
 from residency.agreements import Agreement, UnusableAgreement
 from residency.catalog import NOT_STATED, stated
+from residency.cli._layout import (
+    Column,
+    Line,
+    Listing,
+    Notes,
+    Pairs,
+    Part,
+    Stack,
+    sections,
+    text,
+)
 from residency.locations import country_name, subdivision_name
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
     from datetime import datetime
 
-    from rich.console import ConsoleOptions, RenderableType
+    from rich.console import Console
 
     from residency.access import Access, Party
     from residency.catalog import Catalog, DataCenter, Quote
@@ -71,6 +76,7 @@ __all__ = [
     "export_view",
     "history_data",
     "history_view",
+    "plain_width",
     "print_json",
     "print_lines",
     "print_view",
@@ -96,13 +102,6 @@ _SIDES: Final = {
     Side.UNKNOWN: "may be outside the region",
 }
 
-_GAP: Final = 2
-"""The blank columns between two columns of a table."""
-_PROSE_MIN: Final = 8
-"""The narrowest a prose column folds to before its table gives way to blocks of lines."""
-_LONG_WORD: Final = 25
-"""The longest word a prose column keeps whole (an RFC 3339 time); longer ones may fold."""
-
 
 # --- output -------------------------------------------------------------------------------------
 
@@ -113,21 +112,64 @@ def console() -> Console:
     A terminal gets its own width; a pipe gets ``COLUMNS``, or :data:`PIPE_WIDTH`. Markup,
     emoji codes and highlighting are off: what the catalog says is printed as it says it.
     """
+    from rich.console import Console  # noqa: PLC0415 - rich loads only for what it renders
+
     width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else PIPE_WIDTH
     return Console(file=sys.stdout, width=width, markup=False, emoji=False, highlight=False)
 
 
 def error_console() -> Console:
     """A console on stderr, for progress bars that must not mix with the answer on stdout."""
+    from rich.console import Console  # noqa: PLC0415 - rich loads only for what it renders
+
     return Console(file=sys.stderr, markup=False, emoji=False, highlight=False)
 
 
-def print_view(renderable: RenderableType) -> None:
-    """Print ``renderable`` for people, without the trailing blanks rich pads table cells with."""
-    out = console()
-    with out.capture() as captured:
-        out.print(renderable)
-    sys.stdout.write("\n".join(line.rstrip() for line in captured.get().split("\n")))
+def plain_width() -> int | None:
+    """The width :func:`console` lays standard output out at, where it writes no style to it.
+
+    That is a pipe or a file in UTF-8 (rich draws rules in ASCII for other encodings), of
+    the width ``COLUMNS`` says, or else :data:`PIPE_WIDTH`. None wherever rich decides more
+    than that: a terminal (or what ``TTY_COMPATIBLE`` or ``FORCE_COLOR`` make one, as rich
+    reads them), a width rich must ask the terminal for, Jupyter, Windows.
+    """
+    environ = os.environ
+    compatible = environ.get("TTY_COMPATIBLE", "")
+    terminal = compatible == "1" or (compatible != "0" and bool(environ.get("FORCE_COLOR")))
+    encoding = (getattr(sys.stdout, "encoding", "utf-8") or "utf-8").lower()
+    if (
+        terminal
+        or sys.stdout.isatty()
+        or not encoding.startswith("utf")
+        or sys.platform == "win32"
+        or hasattr(builtins, "get_ipython")
+    ):
+        return None
+    columns = environ.get("COLUMNS")
+    if not columns:
+        return PIPE_WIDTH
+    # rich reads COLUMNS as digits only; anything else leaves it to the terminal's size
+    width = int(columns) if columns.isdigit() else 0
+    return width or None
+
+
+def print_view(view: Part) -> None:
+    """Print ``view`` for people, without the trailing blanks rich pads table cells with.
+
+    Output that rich would write without styles gets the view's plain lines, which are
+    rich's own, without loading rich; the rest (a terminal, or a view that must fold) is
+    printed by rich.
+    """
+    width = plain_width()
+    lines = None if width is None else view.plain(width)
+    if lines is not None:
+        printed = "\n".join(lines) + "\n"
+    else:
+        out = console()
+        with out.capture() as captured:
+            out.print(view)
+        printed = captured.get()
+    sys.stdout.write("\n".join(line.rstrip() for line in printed.split("\n")))
 
 
 def print_json(data: Mapping[str, Any]) -> None:
@@ -141,180 +183,6 @@ def print_lines(lines: Iterable[str]) -> None:
 
 
 # --- building blocks ----------------------------------------------------------------------------
-
-
-def _clean(value: object) -> str:
-    """Text from any source as it may be printed: one line, every control character escaped.
-
-    A line break or tab in a value is written as an escape too, so that no value can start a
-    line of its own that would pass for a row of a table.
-    """
-    return escape(str(value))
-
-
-def _text(value: object, style: str = "") -> Text:
-    """A line or cell of text from any source, with every control character escaped."""
-    return Text(_clean(value), style=style)
-
-
-def _sections(*parts: RenderableType) -> Group:
-    """The parts, one blank line apart."""
-    spaced: list[RenderableType] = []
-    for part in parts:
-        if spaced:
-            spaced.append(Text())
-        spaced.append(part)
-    return Group(*spaced)
-
-
-def _pairs(rows: Iterable[tuple[str, str]]) -> Table:
-    """A borderless two-column block of labels and values; the values fold."""
-    grid = Table.grid(padding=(0, _GAP))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(overflow="fold")
-    for label, value in rows:
-        grid.add_row(_text(label), _text(value))
-    return grid
-
-
-@attrs.frozen
-class _Column:
-    """A column of a :class:`_Listing`."""
-
-    header: str
-    prose: bool = False
-    """Prose folds into the width the other columns leave; anything else (an id, a list of
-    ids one per line, a short value) never wraps and is never cut."""
-    head: bool = False
-    """Whether the value heads its row's block when the table does not fit."""
-    ids: bool = False
-    """Whether the cells are lists of ids, one per line: joined by commas where the joined
-    lists fit the width, else one id per line."""
-
-
-class _Listing:
-    """Rows for people: a table whose id columns stay whole, its prose taking the rest.
-
-    The widths are set here, not left to rich: a column that never wraps gets its widest
-    cell, and the prose columns share what is left, the widest folding first but none below
-    its longest word (up to :data:`_LONG_WORD`). Lists of ids are joined by commas where that
-    fits, else one id per line. Where even that does not fit, each row becomes a block: its
-    head values on one line, then a ``header: value`` line for each other column.
-    """
-
-    def __init__(self, title: str, *columns: _Column, show_header: bool = True) -> None:
-        self.title = title
-        self.columns = columns
-        self.show_header = show_header
-        self.rows: list[tuple[str, ...]] = []
-
-    def add(self, *cells: object) -> None:
-        """Add a row, one cell per column; a list or tuple is a cell of several lines."""
-        self.rows.append(
-            tuple(
-                "\n".join(map(_clean, cell)) if isinstance(cell, list | tuple) else _clean(cell)
-                for cell in cells
-            )
-        )
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Any]:
-        yield _text(self.title, "bold")
-        joined = self._joined()
-        for rows in (joined, self.rows):
-            widths = self._widths(rows, options.max_width)
-            if widths is not None:
-                yield self._table(rows, widths)
-                return
-        yield from self._blocks(joined)
-
-    @property
-    def _padding(self) -> int:
-        """A column's right padding: with a header's blank divider after it, the gap."""
-        return _GAP - 1 if self.show_header else _GAP
-
-    def _joined(self) -> list[tuple[str, ...]]:
-        """The rows with their lists of ids on one line each."""
-        return [
-            tuple(
-                cell.replace("\n", ", ") if column.ids else cell
-                for column, cell in zip(self.columns, row, strict=True)
-            )
-            for row in self.rows
-        ]
-
-    def _widths(self, rows: list[tuple[str, ...]], width: int) -> list[int] | None:
-        """The width of each column for ``rows`` within ``width``; None if they cannot fit."""
-        widest: list[int] = []
-        floors: list[int] = []
-        for index, column in enumerate(self.columns):
-            cells = [row[index] for row in rows] + ([column.header] if self.show_header else [])
-            lines = [line for cell in cells for line in cell.split("\n")]
-            widest.append(max(map(cell_len, lines), default=0))
-            if column.prose:
-                word = max((cell_len(word) for line in lines for word in line.split()), default=0)
-                floors.append(min(widest[-1], max(_PROSE_MIN, min(word, _LONG_WORD))))
-            else:
-                floors.append(widest[-1])
-        # rich counts every column's right padding, the last one's too, which it does not
-        # print: that last column's text then gets the padding's width as well
-        dividers = len(self.columns) - 1 if self.show_header else 0
-        room = width - self._padding * len(self.columns) - dividers
-        if sum(floors) > room:
-            return None
-        # fold the widest prose columns first: every column is cut down to one level, the
-        # highest at which they fit, but none below its floor; what is left over widens some
-        prose = [column.prose for column in self.columns]
-
-        def at(level: int) -> list[int]:
-            return [
-                max(floor, min(most, level)) if wraps else most
-                for most, floor, wraps in zip(widest, floors, prose, strict=True)
-            ]
-
-        low, high = 0, max(widest, default=0)
-        while low < high:
-            middle = (low + high + 1) // 2
-            low, high = (middle, high) if sum(at(middle)) <= room else (low, middle - 1)
-        widths = at(low)
-        spare = room - sum(widths)
-        for index, most in enumerate(widest):
-            if spare and prose[index] and widths[index] == low < most:
-                widths[index] += 1
-                spare -= 1
-        return widths
-
-    def _table(self, rows: list[tuple[str, ...]], widths: list[int]) -> Table:
-        table = Table(
-            box=box.SIMPLE if self.show_header else None,
-            show_header=self.show_header,
-            header_style="bold",
-            show_edge=False,
-            pad_edge=False,
-            padding=(0, self._padding, 0, 0),
-        )
-        for column, width in zip(self.columns, widths, strict=True):
-            table.add_column(
-                Text(column.header), width=width, no_wrap=not column.prose, overflow="fold"
-            )
-        for row in rows:
-            table.add_row(*(Text(cell) for cell in row))
-        return table
-
-    def _blocks(self, rows: list[tuple[str, ...]]) -> Iterator[RenderableType]:
-        for number, row in enumerate(rows):
-            if number:
-                yield Text()
-            cells = list(zip(self.columns, row, strict=True))
-            yield Text("  ".join(cell for column, cell in cells if column.head), style="bold")
-            for column, cell in cells:
-                if column.head or not cell:
-                    continue
-                label = f"{column.header}:" if self.show_header and column.header else ""
-                if "\n" in cell and label:
-                    yield Padding(Text(label), (0, 0, 0, 2))
-                    yield Padding(Text(cell), (0, 0, 0, 4))
-                else:
-                    yield Padding(Text(f"{label} {cell}".lstrip()), (0, 0, 0, 2))
 
 
 def _named(identifier: str, name: str) -> str:
@@ -333,26 +201,15 @@ def _time(value: datetime | None, missing: str = "") -> str:
     return value.isoformat() if value is not None else missing
 
 
-def _notes(title: str, notes: Mapping[str, list[str]]) -> RenderableType:
-    """Numbered statements, each printed once: ``[1] text``, then the source's own words."""
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(no_wrap=True)
-    grid.add_column(overflow="fold")
-    for number, (text, originals) in enumerate(notes.items(), start=1):
-        grid.add_row(Text(f"[{number}]"), _text(text))
-        for original in originals:
-            grid.add_row(Text(), _text(original, "italic"))
-    return Group(_text(title, "bold"), grid)
-
-
 class _Footnotes:
     """Collects quoted statements and numbers each distinct one once, in order of first use."""
 
     def __init__(self) -> None:
         self.notes: dict[str, list[str]] = {}
 
-    def mark(self, text: str, *originals: str) -> str:
-        key = text or NOT_STATED
+    def mark(self, statement: str, *originals: str) -> str:
+        """The note number of ``statement``, numbered at first use with the source's words."""
+        key = statement or NOT_STATED
         if key not in self.notes:
             self.notes[key] = [original for original in originals if original]
         return f"[{list(self.notes).index(key) + 1}]"
@@ -393,7 +250,7 @@ def where_data(
 
 def where_view(
     placement: Placement, catalog: Catalog, *, query: str, account: str | None, at: datetime
-) -> RenderableType:
+) -> Part:
     """Return the answer of ``residency where`` for people; the account id is shown once."""
     location = placement.location
     region = catalog.region(placement.region)
@@ -418,17 +275,17 @@ def where_view(
         ]
         order = "in the account's order"
     rows += [("At", at.isoformat()), ("Catalog", placement.catalog)]
-    table = _Listing(
+    table = Listing(
         f"Data centers of region {region.id}, {order}",
-        _Column("#", head=True),
-        _Column("Data center", head=True),
-        _Column("Provider", prose=True),
-        _Column("Location (as the source states it)", prose=True),
+        Column("#", head=True),
+        Column("Data center", head=True),
+        Column("Provider", prose=True),
+        Column("Location (as the source states it)", prose=True),
     )
     for position, dc in enumerate(placement.data_centers, start=1):
         table.add(position, dc.id, dc.provider.legal_name, stated(dc.location))
-    headline = _text(f"{query}: region {region.id} ({region.name})", "bold")
-    return _sections(Group(headline, _pairs(rows)), table)
+    headline = text(f"{query}: region {region.id} ({region.name})", "bold")
+    return sections(Stack(headline, Pairs(rows)), table)
 
 
 # --- check --------------------------------------------------------------------------------------
@@ -450,15 +307,15 @@ def _terms(agreement: Agreement, at: datetime) -> list[str]:
     return [status, f"{agreement.basis.value}, {reference}", window]
 
 
-def check_view(decision: TransferDecision, *, agreements: str | None, count: int) -> RenderableType:
+def check_view(decision: TransferDecision, *, agreements: str | None, count: int) -> Part:
     """Return the answer of ``residency check`` for people.
 
     ``agreements`` names the agreements file or store that was read, which held ``count``.
     """
     source, target = decision.source, decision.target
-    verdict = Text(
+    verdict = Line(
         "ALLOWED" if decision.allowed else "DENIED",
-        style="bold green" if decision.allowed else "bold red",
+        "bold green" if decision.allowed else "bold red",
     )
     verdict.append(f"  {source.id} -> {target.id}", style="bold")
     rows = [
@@ -475,18 +332,18 @@ def check_view(decision: TransferDecision, *, agreements: str | None, count: int
         noun = "agreement" if count == 1 else "agreements"
         rows.append(("Agreements", f"{agreements} ({count} {noun})"))
     rows += [("At", decision.at.isoformat()), ("Catalog", decision.catalog)]
-    parts: list[RenderableType] = [Group(verdict, _pairs(rows)), _text(decision.reason)]
+    parts: list[Part] = [Stack(verdict, Pairs(rows)), text(decision.reason)]
     shown = ([decision.agreement] if decision.agreement else []) + list(decision.lapsed)
     if shown:
-        table = _Listing(
+        table = Listing(
             "Agreements that cover the move",
-            _Column("Agreement", head=True),
-            _Column("Status, basis and reference, window", prose=True),
+            Column("Agreement", head=True),
+            Column("Status, basis and reference, window", prose=True),
         )
         for agreement in shown:
             table.add(agreement.id, _terms(agreement, decision.at))
         parts.append(table)
-    return _sections(*parts)
+    return sections(*parts)
 
 
 # --- access -------------------------------------------------------------------------------------
@@ -505,7 +362,7 @@ def _condition(party: Party, footnotes: _Footnotes) -> str:
     return f"{mark} consent given" if party.consent_granted else f"{mark} consent not given"
 
 
-def access_view(access: Access, *, at: datetime) -> RenderableType:
+def access_view(access: Access, *, at: datetime) -> Part:
     """Return the answer of ``residency access`` for people, each condition quoted once."""
     location = access.location
     rows = [("Country", _country(location.country))]
@@ -518,28 +375,28 @@ def access_view(access: Access, *, at: datetime) -> RenderableType:
         ("Catalog", access.catalog),
     ]
     footnotes = _Footnotes()
-    headline = _text(
+    headline = text(
         f"Who can access the data of a customer in {_country(location.country)}", "bold"
     )
-    parts: list[RenderableType] = [Group(headline, _pairs(rows))]
+    parts: list[Part] = [Stack(headline, Pairs(rows))]
     groups = [("Can access the data", access.parties)]
     if access.withheld:
         groups.append(("Only with the customer's consent, which is not given", access.withheld))
     for title, parties in groups:
-        table = _Listing(
+        table = Listing(
             title,
-            _Column("Party", head=True),
-            _Column("Kind"),
-            _Column("Name", prose=True),
-            _Column("Where", prose=True),
-            _Column("Condition", prose=True),
+            Column("Party", head=True),
+            Column("Kind"),
+            Column("Name", prose=True),
+            Column("Where", prose=True),
+            Column("Condition", prose=True),
         )
         for party in parties:
             where = f"{party.place} ({_SIDES[party.outside_region]})"
             table.add(party.id, party.kind, party.name, where, _condition(party, footnotes))
         parts.append(table)
-    parts.append(_notes("Conditions, as the source states them", footnotes.notes))
-    return _sections(*parts)
+    parts.append(Notes("Conditions, as the source states them", footnotes.notes))
+    return sections(*parts)
 
 
 # --- catalog listings ---------------------------------------------------------------------------
@@ -550,17 +407,17 @@ def data_centers_data(catalog: Catalog, data_centers: Sequence[DataCenter]) -> d
     return {"catalog": catalog.id, "data_centers": [dc.to_dict() for dc in data_centers]}
 
 
-def data_centers_view(catalog: Catalog, data_centers: Sequence[DataCenter]) -> RenderableType:
+def data_centers_view(catalog: Catalog, data_centers: Sequence[DataCenter]) -> Part:
     """Return ``residency datacenters`` for people, each facility statement quoted once."""
     footnotes = _Footnotes()
-    table = _Listing(
+    table = Listing(
         f"Data centers of catalog {catalog.id}",
-        _Column("Data center", head=True),
-        _Column("Region"),
-        _Column("Provider", prose=True),
-        _Column("Location", prose=True),
-        _Column("Serves", prose=True),
-        _Column("Facility"),
+        Column("Data center", head=True),
+        Column("Region"),
+        Column("Provider", prose=True),
+        Column("Location", prose=True),
+        Column("Serves", prose=True),
+        Column("Facility"),
     )
     for dc in data_centers:
         facility = NOT_STATED
@@ -575,10 +432,10 @@ def data_centers_view(catalog: Catalog, data_centers: Sequence[DataCenter]) -> R
             stated(dc.serves),
             facility,
         )
-    parts: list[RenderableType] = [table]
+    parts: list[Part] = [table]
     if footnotes.notes:
-        parts.append(_notes("Facilities, as the source states them", footnotes.notes))
-    return _sections(*parts)
+        parts.append(Notes("Facilities, as the source states them", footnotes.notes))
+    return sections(*parts)
 
 
 def subprocessors_data(catalog: Catalog) -> dict[str, Any]:
@@ -589,24 +446,24 @@ def subprocessors_data(catalog: Catalog) -> dict[str, Any]:
     }
 
 
-def subprocessors_view(catalog: Catalog) -> RenderableType:
+def subprocessors_view(catalog: Catalog) -> Part:
     """Return ``residency subprocessors`` for people: a table, then roles and conditions.
 
     The table names each sub-processor, its kind and whether it needs consent; its role,
     where it sits and whether it is a group company follow, then each condition quoted once.
     """
     if not catalog.subprocessors:
-        return _text(f"Catalog {catalog.id} lists no sub-processors besides its data centers.")
+        return text(f"Catalog {catalog.id} lists no sub-processors besides its data centers.")
     footnotes = _Footnotes()
-    table = _Listing(
+    table = Listing(
         f"Sub-processors of catalog {catalog.id}, besides its data centers",
-        _Column("Sub-processor", head=True),
-        _Column("Kind"),
-        _Column("Name", prose=True),
-        _Column("Consent"),
-        _Column("Condition"),
+        Column("Sub-processor", head=True),
+        Column("Kind"),
+        Column("Name", prose=True),
+        Column("Consent"),
+        Column("Condition"),
     )
-    roles = _Listing("Roles", _Column("", head=True), _Column("", prose=True), show_header=False)
+    roles = Listing("Roles", Column("", head=True), Column("", prose=True), show_header=False)
     for sub in catalog.subprocessors:
         mark = footnotes.mark(sub.condition, _original(sub.condition_as_written, sub.ref))
         table.add(
@@ -619,8 +476,8 @@ def subprocessors_view(catalog: Catalog) -> RenderableType:
         where = country_name(sub.country) if sub.country else NOT_STATED
         company = "a group company" if sub.group_company else "not a group company"
         roles.add(sub.id, [stated(sub.role), f"Where: {where}; {company}."])
-    conditions = _notes("Conditions, as the source states them", footnotes.notes)
-    return _sections(table, roles, conditions)
+    conditions = Notes("Conditions, as the source states them", footnotes.notes)
+    return sections(table, roles, conditions)
 
 
 def regions_data(policy: Policy, *, at: datetime) -> dict[str, Any]:
@@ -659,16 +516,16 @@ def _countries_by_rule(policy: Policy, at: datetime) -> dict[str, list[str]]:
     return by_rule
 
 
-def regions_view(policy: Policy, *, at: datetime) -> RenderableType:
+def regions_view(policy: Policy, *, at: datetime) -> Part:
     """Return ``residency regions`` for people: regions, then the rules that assign them."""
     catalog = policy.catalog
     by_rule = _countries_by_rule(policy, at)
-    regions = _Listing(
+    regions = Listing(
         f"Regions of catalog {catalog.id}",
-        _Column("Region", head=True),
-        _Column("Name", prose=True),
-        _Column("As written", prose=True),
-        _Column("Data centers", ids=True),
+        Column("Region", head=True),
+        Column("Name", prose=True),
+        Column("As written", prose=True),
+        Column("Data centers", ids=True),
     )
     for region in catalog.regions:
         regions.add(
@@ -677,21 +534,21 @@ def regions_view(policy: Policy, *, at: datetime) -> RenderableType:
             region.as_written or NOT_STATED,
             [dc.id for dc in catalog.data_centers_in(region.id)],
         )
-    rules = _Listing(
+    rules = Listing(
         f"Rules, first match wins (countries at {at.isoformat()})",
-        _Column("#", head=True),
-        _Column("Rule", head=True),
-        _Column("Region"),
-        _Column("Title", prose=True),
-        _Column("Countries"),
+        Column("#", head=True),
+        Column("Rule", head=True),
+        Column("Region"),
+        Column("Title", prose=True),
+        Column("Countries"),
     )
     for position, rule in enumerate(catalog.rules, start=1):
         rules.add(position, rule.id, rule.region, rule.title, len(by_rule.get(rule.id, ())))
     unassigned = [
-        _text(f"Unassigned: {_country(entry.country)}: {stated(entry.reason)}")
+        text(f"Unassigned: {_country(entry.country)}: {stated(entry.reason)}")
         for entry in catalog.unassigned
     ]
-    return _sections(regions, rules, *([Group(*unassigned)] if unassigned else []))
+    return sections(regions, rules, *([Stack(*unassigned)] if unassigned else []))
 
 
 # --- agreements ---------------------------------------------------------------------------------
@@ -720,7 +577,7 @@ def agreement_event_data(event: Event, *, store: str) -> dict[str, Any]:
     return {"store": store, "event": event.to_dict()}
 
 
-def agreement_event_view(event: Event, *, store: str, title: str, at: datetime) -> RenderableType:
+def agreement_event_view(event: Event, *, store: str, title: str, at: datetime) -> Part:
     """An event for people: the agreement as the event left it, then the event itself.
 
     ``title`` heads it, before the id (``Recorded agreement``); ``at`` is the moment whether
@@ -750,8 +607,8 @@ def agreement_event_view(event: Event, *, store: str, title: str, at: datetime) 
         ("Hash", event.hash),
         ("Store", store),
     ]
-    headline = _text(f"{title} {event.agreement_id}", "bold")
-    return _sections(Group(headline, _pairs(rows)), _pairs(facts))
+    headline = text(f"{title} {event.agreement_id}", "bold")
+    return sections(Stack(headline, Pairs(rows)), Pairs(facts))
 
 
 def recorded_many_data(count: int, *, store: str, source: str) -> dict[str, Any]:
@@ -759,10 +616,10 @@ def recorded_many_data(count: int, *, store: str, source: str) -> dict[str, Any]
     return {"store": store, "source": source, "recorded": count}
 
 
-def recorded_many_view(count: int, *, store: str, source: str) -> RenderableType:
+def recorded_many_view(count: int, *, store: str, source: str) -> Part:
     """``agreements add --file | import`` for people: one line."""
     noun = "agreement" if count == 1 else "agreements"
-    return _text(f"Recorded {count:,} {noun} of {source} in {store}, each at version 1.")
+    return text(f"Recorded {count:,} {noun} of {source} in {store}, each at version 1.")
 
 
 def agreements_data(
@@ -798,28 +655,28 @@ def agreements_data(
 
 def agreements_view(
     events: Sequence[Event], *, store: str, account: str | None, at: datetime | None
-) -> RenderableType:
+) -> Part:
     """``agreements list`` for people: a table, then those that cannot be read, if any."""
     whose = f"account {account}" if account is not None else "every account"
     when = f", in force at {at.isoformat()}" if at is not None else ""
-    table = _Listing(
+    table = Listing(
         f"Agreements of {whose}{when} in {store}",
-        _Column("Agreement", head=True),
-        _Column("Account"),
-        _Column("Destinations", ids=True),
-        _Column("Valid from"),
-        _Column("Valid until"),
-        _Column("Revoked"),
-        _Column("Basis"),
-        _Column("Reference", prose=True),
-        _Column("Version"),
+        Column("Agreement", head=True),
+        Column("Account"),
+        Column("Destinations", ids=True),
+        Column("Valid from"),
+        Column("Valid until"),
+        Column("Revoked"),
+        Column("Basis"),
+        Column("Reference", prose=True),
+        Column("Version"),
     )
-    unusable = _Listing(
+    unusable = Listing(
         "Agreements that cannot be used",
-        _Column("Agreement", head=True),
-        _Column("Account"),
-        _Column("Version"),
-        _Column("Why", prose=True),
+        Column("Agreement", head=True),
+        Column("Account"),
+        Column("Version"),
+        Column("Why", prose=True),
     )
     for event in events:
         agreement = event.agreement
@@ -835,12 +692,12 @@ def agreements_view(
             stated(agreement.reference),
             event.version,
         )
-    parts: list[RenderableType] = [
-        table if table.rows else _text(f"No agreements of {whose}{when} in {store}.")
+    parts: list[Part] = [
+        table if table.rows else text(f"No agreements of {whose}{when} in {store}.")
     ]
     if unusable.rows:
         parts.append(unusable)
-    return _sections(*parts)
+    return sections(*parts)
 
 
 def _changed(change: Mapping[str, Mapping[str, Any]] | None, event: Event) -> str:
@@ -893,21 +750,21 @@ def history_view(
     *,
     store: str,
     agreement_id: str | None,
-) -> RenderableType:
+) -> Part:
     """``agreements history`` for people: one row per event, in the order recorded."""
     whole = agreement_id is None
     columns = [
-        _Column("Seq", head=True),
-        *([_Column("Agreement", head=True)] if whole else []),
-        _Column("Kind", head=True),
-        _Column("Version"),
-        _Column("Recorded at"),
-        _Column("Actor"),
-        _Column("Note", prose=True),
-        _Column("Changes", prose=True),
+        Column("Seq", head=True),
+        *([Column("Agreement", head=True)] if whole else []),
+        Column("Kind", head=True),
+        Column("Version"),
+        Column("Recorded at"),
+        Column("Actor"),
+        Column("Note", prose=True),
+        Column("Changes", prose=True),
     ]
     title = f"History of {store}" if whole else f"History of agreement {agreement_id}"
-    table = _Listing(title, *columns)
+    table = Listing(title, *columns)
     for event, change in zip(events, changes, strict=True):
         table.add(
             event.seq,
@@ -919,7 +776,7 @@ def history_view(
             event.note,
             _changed(change, event),
         )
-    return table if table.rows else _text(f"No events in {store}.")
+    return table if table.rows else text(f"No events in {store}.")
 
 
 def verify_data(report: StoreReport) -> dict[str, Any]:
@@ -927,7 +784,7 @@ def verify_data(report: StoreReport) -> dict[str, Any]:
     return {**report.to_dict(), "ok": report.ok}
 
 
-def verify_view(report: StoreReport) -> RenderableType:
+def verify_view(report: StoreReport) -> Part:
     """``agreements verify`` for people: what was checked, then what cannot be used."""
     verdict = (
         "every agreement can be used"
@@ -940,19 +797,19 @@ def verify_view(report: StoreReport) -> RenderableType:
         ("Agreements", f"{report.agreements:,}: {verdict}"),
         ("Head", report.head),
     ]
-    headline = _text("Whole" if report.ok else "Whole, but not every agreement can be used", "bold")
-    parts: list[RenderableType] = [Group(headline, _pairs(rows))]
+    headline = text("Whole" if report.ok else "Whole, but not every agreement can be used", "bold")
+    parts: list[Part] = [Stack(headline, Pairs(rows))]
     if report.unusable:
-        table = _Listing(
+        table = Listing(
             "Agreements that cannot be used",
-            _Column("Agreement", head=True),
-            _Column("Account"),
-            _Column("Why", prose=True),
+            Column("Agreement", head=True),
+            Column("Account"),
+            Column("Why", prose=True),
         )
         for item in report.unusable:
             table.add(item.id, item.account_id, item.reason)
         parts.append(table)
-    return _sections(*parts)
+    return sections(*parts)
 
 
 def export_data(count: int, *, store: str, output: str, kind: str) -> dict[str, Any]:
@@ -960,7 +817,7 @@ def export_data(count: int, *, store: str, output: str, kind: str) -> dict[str, 
     return {"store": store, "output": output, "format": kind, "agreements": count}
 
 
-def export_view(count: int, *, store: str, output: str, kind: str) -> RenderableType:
+def export_view(count: int, *, store: str, output: str, kind: str) -> Part:
     """``agreements export -o FILE`` for people: one line."""
     noun = "agreement" if count == 1 else "agreements"
-    return _text(f"Wrote {count:,} {noun} of {store} to {output} ({kind}).")
+    return text(f"Wrote {count:,} {noun} of {store} to {output} ({kind}).")
