@@ -245,7 +245,7 @@ def test_each_way_of_ranking_answers_as_assign(ranking: str, shapes: str) -> Non
     """
     shape = WIDE_SHAPES[shapes]
     policy = POLICY if shape is None else _policy_shaped(shape)
-    locations, accounts = _mixed(6_000, 21)
+    locations, accounts = _mixed(3_000, 21)
     accounts = [a if a is None or i % 3 else f"acct-{i % 400}" for i, a in enumerate(accounts)]
     added = place_columns(
         policy,
