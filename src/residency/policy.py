@@ -446,8 +446,10 @@ class Policy:
             LocationError: ``location`` is invalid, unknown, ambiguous or unassigned.
             UnknownConsent: a consent names no sub-processor id or kind of the catalog.
         """
-        view = self._view(at)
-        if location.__class__ is str:  # the hot path, inlined: a plain str keys the cache
+        view = self._now  # the hot path, inlined: now, a plain str, consents seen lately
+        if at is not None or view is None or time.time() >= view.expires:
+            view = self._view(at)
+        if location.__class__ is str:
             placement = view.placed.current.get(location) or view.placed.get(location)
         else:
             placement = self._placed(view, location)
@@ -455,8 +457,10 @@ class Policy:
         # that no iterator is drained and no subclass's __eq__ decides a lookup.
         key = None
         if consents.__class__ is tuple or consents.__class__ is list:
-            named = tuple(consents)
-            if all(name.__class__ is str for name in named):
+            named: tuple[str, ...] = (
+                consents if consents.__class__ is tuple else tuple(consents)  # type: ignore[assignment]
+            )
+            if not named or all(name.__class__ is str for name in named):
                 key = (id(placement), named)
                 hit = view.access.current.get(key)
                 if hit is not None and hit[0] is placement:
