@@ -13,9 +13,14 @@ know how it is computed quickly.
 - :func:`decide` applies the transfer rule, as :func:`residency.transfers.reference_decision`
   defines it: positional arguments (keywords cost a third of its time), an agreement index
   read by destination with each agreement's window beside it, and the clock read once.
+- :func:`decision` builds a :class:`~residency.transfers.TransferDecision` as its
+  constructor does, in one step.
 
 The ASCII folds of names (:mod:`residency._normalize`) and the placement cache
-(:mod:`residency._cache`) keep their fast paths beside their own definitions, likewise pinned.
+(:mod:`residency._cache`) keep their fast paths beside their own definitions, likewise pinned;
+the policy's memo of accounts is pinned to :func:`residency.placement.rendezvous_order` by
+``tests/test_policy.py``, and every placement scheme to its golden table by
+``tests/test_golden.py``.
 """
 
 from __future__ import annotations
