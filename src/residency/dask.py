@@ -93,8 +93,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from residency._time import aware
-from residency.errors import DuplicateColumn, MissingColumn
-from residency.frames import COLUMNS, _module
+from residency.frames import COLUMNS, _module, check_columns
 
 if TYPE_CHECKING:
     from residency.policy import Policy
@@ -128,13 +127,7 @@ def assign_frame(
     if not isinstance(dask_frame, dd.DataFrame):
         message = f"a dask DataFrame, not {type(dask_frame).__name__}"
         raise TypeError(message)
-    names = [str(name) for name in dask_frame.columns]
-    for wanted, option in ((location, "location="), (account, "account=")):
-        if wanted is not None and wanted not in names:
-            raise MissingColumn(wanted, columns=names, option=option, what="frame")
-    clash = [name for name in COLUMNS if name in names]
-    if clash:
-        raise DuplicateColumn(clash[0], columns=names)
+    check_columns([str(name) for name in dask_frame.columns], location, account)
     when = datetime.now(UTC) if at is None else aware(at, "at")
     meta = _meta(dd, policy, dd.utils.make_meta(dask_frame), location, account, when)
     return dask_frame.map_partitions(

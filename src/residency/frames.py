@@ -50,7 +50,15 @@ if TYPE_CHECKING:
     from residency.placement import Placement
     from residency.policy import Policy
 
-__all__ = ["COLUMNS", "ArrowColumns", "assign_frame", "is_frame", "place_columns", "rank"]
+__all__ = [
+    "COLUMNS",
+    "ArrowColumns",
+    "assign_frame",
+    "check_columns",
+    "is_frame",
+    "place_columns",
+    "rank",
+]
 
 COLUMNS: Final = ("region", "primary", "data_centers", "rule", "error")
 """The columns :func:`assign_frame` adds, in order."""
@@ -280,6 +288,21 @@ def _arrow_column(frame: object, kind: str, name: str) -> Any:  # noqa: ANN401 -
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
+def check_columns(names: list[str], location: str, account: str | None) -> None:
+    """Refuse a frame whose columns ``names`` lack one it reads or hold one it would add.
+
+    Raises:
+        MissingColumn: the location or account column is missing.
+        DuplicateColumn: a column the result adds exists: it is never overwritten.
+    """
+    for wanted, option in ((location, "location="), (account, "account=")):
+        if wanted is not None and wanted not in names:
+            raise MissingColumn(wanted, columns=names, option=option, what="frame")
+    clash = [name for name in COLUMNS if name in names]
+    if clash:
+        raise DuplicateColumn(clash[0], columns=names)
+
+
 def assign_frame(
     policy: Policy,
     frame: Any,  # noqa: ANN401 - a pandas, polars or pyarrow table
@@ -290,13 +313,7 @@ def assign_frame(
 ) -> Any:  # noqa: ANN401 - the same kind of table
     """Place every row of ``frame``; see :meth:`Policy.assign_frame`."""
     kind = _kind(frame)
-    names = _columns_of(frame, kind)
-    for wanted, option in ((location, "location="), (account, "account=")):
-        if wanted is not None and wanted not in names:
-            raise MissingColumn(wanted, columns=names, option=option, what="frame")
-    clash = [name for name in COLUMNS if name in names]
-    if clash:
-        raise DuplicateColumn(clash[0], columns=names)
+    check_columns(_columns_of(frame, kind), location, account)
     when = datetime.now(UTC) if at is None else aware(at, "at")
     locations = _location_column(frame, kind, location)
     accounts: Any = None
