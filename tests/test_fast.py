@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +14,8 @@ from hypothesis import strategies as st
 
 from residency import Agreement, LegalBasis, default_policy
 from residency._chain import decode, reference_snapshot, snapshot
-from residency._fast import Ranker, decide, decision
+from residency._fast import Ranker, decide, decision, decision_in_region
+from residency._time import from_micros, micros
 from residency.catalog import DataCenter, Provider
 from residency.errors import InvalidAgreement
 from residency.placement import rendezvous_order
@@ -109,6 +112,9 @@ def test_decide_gives_the_defined_decision_on_thousands_of_moves() -> None:
         for given_agreements in (index, agreements, tuple(agreements)):
             fast = decide(placement, source, target, account, given_agreements, at, known)
             assert _decision_fields(fast) == _decision_fields(plain)
+        # The moment as the clock gives it, integer microseconds: the same decision.
+        fast = decide(placement, source, target, account, index, micros(at), known)
+        assert _decision_fields(fast) == _decision_fields(plain)
 
 
 _MOMENTS = st.datetimes(
@@ -179,3 +185,73 @@ def test_a_decision_built_fast_is_the_one_its_constructor_builds() -> None:
             assert hash(fast) == hash(made)
             with pytest.raises(attrs.exceptions.FrozenInstanceError):
                 fast.allowed = not fast.allowed  # type: ignore[misc]
+
+
+def _fields_of(decision: object) -> dict[str, object]:
+    return attrs.asdict(decision, recurse=False)  # type: ignore[arg-type]
+
+
+def test_a_decision_made_for_the_present_reads_its_moment_exactly_once_asked() -> None:
+    """Given the clock's microseconds, ``at`` is the same instant, made when first read."""
+    from residency.transfers import AT_MICROS, TransferBasis, TransferDecision  # noqa: PLC0415
+
+    policy = default_policy()
+    catalog = policy.catalog
+    placement = policy.assign("DE")
+    source, target = catalog.data_center("linode-eu"), catalog.data_center("linode-us")
+    moments = [
+        datetime(2026, 6, 1, 12, 30, 15, 999_999, tzinfo=UTC),
+        datetime(1970, 1, 1, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+    ]
+    for at in moments:
+        fields = (False, TransferBasis.DENIED, placement, source, target)
+        rest = ("acme", None, (), False, ())
+        lazy = decision(*fields, micros(at), *rest)
+        made = TransferDecision(*fields, at, *rest)
+        assert AT_MICROS in vars(lazy)
+        assert "at" not in vars(lazy)
+        assert lazy == made  # reads at, and keeps it
+        assert lazy.at == at
+        assert lazy.at.tzinfo is UTC
+        assert lazy.at is lazy.at
+        assert hash(lazy) == hash(made)
+        assert lazy.reason == made.reason
+        assert lazy.to_event() == made.to_event()
+        # A copy taken before ``at`` was read still makes the same instant.
+        fresh = decision(*fields, micros(at), *rest)
+        for copied in (copy.copy(fresh), pickle.loads(pickle.dumps(fresh))):  # noqa: S301 - our own
+            assert copied == made
+            assert copied.at == at
+        assert attrs.evolve(decision(*fields, micros(at), *rest), allowed=True).at == at
+        assert from_micros(micros(at)) == at
+    unread = decision(*fields, 0, *rest)
+    with pytest.raises(AttributeError, match="no attribute 'when'") as raised:
+        unread.when  # type: ignore[attr-defined]  # noqa: B018 - the lookup is the test
+    assert raised.value.name == "when"
+    assert not hasattr(unread, "_at")
+    made_now = default_policy().check_transfer("DE", "linode-eu", "linode-us")
+    assert AT_MICROS in vars(made_now)
+    assert abs(made_now.at - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+def test_the_in_region_decision_is_the_general_one() -> None:
+    """decision_in_region(...) equals decision(True, IN_REGION, ..., None, (), False, ())."""
+    from residency.transfers import TransferBasis  # noqa: PLC0415
+
+    policy = default_policy()
+    catalog = policy.catalog
+    misplaced = False
+    for location in ("DE", "GB", "US", "SG"):
+        placement = policy.assign(location)
+        for source in catalog.data_centers_in(placement.region):
+            for target in catalog.data_centers_in(placement.region):
+                for at in (datetime(2026, 6, 1, tzinfo=UTC), 1_780_000_000_000_000):
+                    for account in (None, "acme"):
+                        fast = decision_in_region(placement, source, target, at, account)
+                        allowed = (True, TransferBasis.IN_REGION, placement, source, target)
+                        plain = decision(*allowed, at, account, None, (), misplaced, ())
+                        assert vars(fast) == vars(plain)
+                        assert fast == plain
+                        assert _fields_of(fast) == _fields_of(plain)

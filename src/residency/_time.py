@@ -10,7 +10,8 @@ the same functions:
 - :func:`instant` takes either, as files give them (a TOML offset date-time or a string);
 - :func:`day_or_instant` also takes a date, meaning 00:00 UTC (group membership dates);
 - :func:`micros` turns an instant into exact integer microseconds since the epoch, for
-  comparisons that must hold to the microsecond in any year (floats do not).
+  comparisons that must hold to the microsecond in any year (floats do not);
+  :func:`from_micros` turns them back, and :func:`now_micros` reads the clock as them.
 
 >>> parse_instant("2026-01-01T09:30:00+02:00").isoformat()
 '2026-01-01T09:30:00+02:00'
@@ -27,13 +28,24 @@ residency.errors.InvalidTime: '2026-01-01T09:30:00' has no offset, ...
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+import time
+from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
 from residency._text import quoted
 from residency.errors import InvalidTime
 
-__all__ = ["EPOCH", "aware", "day_or_instant", "instant", "micros", "moment", "parse_instant"]
+__all__ = [
+    "EPOCH",
+    "aware",
+    "day_or_instant",
+    "from_micros",
+    "instant",
+    "micros",
+    "moment",
+    "now_micros",
+    "parse_instant",
+]
 
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 """The instant :func:`micros` counts from."""
@@ -148,6 +160,24 @@ def micros(at: datetime) -> int:
     """
     delta = at - EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(value: int) -> datetime:
+    """Return the instant ``value`` microseconds after 1970-01-01T00:00:00Z, in UTC (exactly).
+
+    >>> from_micros(micros(datetime(2026, 1, 1, 9, 30, 0, 5, tzinfo=UTC))).isoformat()
+    '2026-01-01T09:30:00.000005+00:00'
+    """
+    return EPOCH + timedelta(microseconds=value)
+
+
+def now_micros() -> int:
+    """Read the clock as integer microseconds: ``micros(datetime.now(UTC))``, with no datetime.
+
+    Both read the system clock and drop what is below the microsecond, so
+    ``from_micros(now_micros())`` is the instant ``datetime.now(UTC)`` would have given.
+    """
+    return time.time_ns() // 1000
 
 
 def _kind(value: object) -> str:

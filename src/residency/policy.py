@@ -23,7 +23,7 @@ from residency import _data
 from residency._cache import RecentCache
 from residency._fast import Ranker, decide
 from residency._text import shown
-from residency._time import aware
+from residency._time import aware, from_micros, micros
 from residency.access import Access, who_can_access
 from residency.catalog import Catalog, build_catalog
 from residency.errors import (
@@ -56,6 +56,8 @@ if TYPE_CHECKING:
 __all__ = ["Policy", "default_policy", "load_policy"]
 
 _INFO = 20  # logging.INFO, without importing logging
+_NEVER = 1 << 80  # microseconds past any clock: the end of a segment that does not end
+_time_ns = time.time_ns
 
 _REUSABLE: set[type] = {tuple, list}
 """The kinds of ``agreements=`` seen to be no iterator, which a check may read again."""
@@ -90,12 +92,13 @@ centers has six orders, one of nine has 362,880, and the cache stays bounded eit
 class _View:
     """What a policy knows for one time segment: its rules, and the answers given so far."""
 
-    __slots__ = ("access", "accounts", "end", "expires", "orders", "placed", "segment")
+    __slots__ = ("access", "accounts", "expires", "orders", "placed", "segment", "until")
 
     def __init__(self, segment: Segment, place: Callable[[_View, object], Placement]) -> None:
         self.segment = segment
-        self.end = segment.end
+        # The end of the segment, as the clock is read: a float timestamp, integer micros.
         self.expires = segment.end.timestamp() if segment.end else float("inf")
+        self.until = micros(segment.end) if segment.end else _NEVER
         # By raw input; the key is a plain str or a Location only (the callers check), so no
         # str subclass's __hash__ or __eq__ ever decides a lookup. A hit is one dict lookup.
         self.placed: RecentCache[object, Placement] = RecentCache(
@@ -517,11 +520,12 @@ class Policy:
         at: datetime | None,
     ) -> TransferDecision:
         """The decision of check_transfer, not yet logged."""
+        when: datetime | int
         if at is None:
-            when = datetime.now(UTC)
+            when = _time_ns() // 1000  # now, as residency._time.now_micros reads it
             view = self._now
-            if view is None or (view.end is not None and when >= view.end):
-                view = self._now = self._view_at(when)
+            if view is None or when >= view.until:
+                view = self._now = self._view_at(from_micros(when))
         else:
             when = aware(at, "at")
             view = self._view_at(when)

@@ -32,6 +32,7 @@ import attrs
 
 from residency import _wire
 from residency._text import shown
+from residency._time import from_micros
 
 if TYPE_CHECKING:
     import logging
@@ -80,6 +81,10 @@ class Mode(enum.StrEnum):
     """Let the move through, and log the would-be denial at WARNING."""
 
 
+AT_MICROS = "_at_micros"
+"""Where a decision made for the present keeps its moment, until ``at`` is first read."""
+
+
 # Dict-backed: a frozen class built positionally builds in half the time of a slotted one,
 # and residency._fast.decide builds one on every check.
 @attrs.frozen(slots=False)
@@ -108,6 +113,19 @@ class TransferDecision:
     """Whether the source itself lies outside what is allowed: the data is already misplaced."""
     unusable: tuple[UnusableAgreement, ...] = attrs.field(default=(), repr=False)
     """For a denial: agreements of the account that cannot be used, each with the reason."""
+
+    if not TYPE_CHECKING:  # to type checkers, a decision has its fields and nothing more
+
+        def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - the attribute asked for
+            # A check made for the present reads the clock as integer microseconds (a
+            # datetime costs more to build than the rest of the check): ``at`` is made from
+            # them, exactly, when first read, and kept. Nothing else is looked up here.
+            held = self.__dict__
+            if name == "at" and AT_MICROS in held:
+                at = held["at"] = from_micros(held[AT_MICROS])
+                return at
+            message = f"{type(self).__name__!r} object has no attribute {name!r}"
+            raise AttributeError(message, name=name, obj=self)
 
     @property
     def region(self) -> str:
