@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Ranker", "decide", "decision", "decision_in_region"]
 
+_from_bytes = int.from_bytes
 _MASK: Final = (1 << 64) - 1
 _GOLDEN: Final = 0x9E3779B97F4A7C15
 """residency.placement.pair_hash, inlined: ((account ^ seed) * _GOLDEN) & _MASK."""
@@ -74,7 +75,10 @@ class Ranker:
         self.data_centers: tuple[DataCenter, ...] = tuple(data_centers)
         """The data centers ranked, in catalog order."""
         self._seeds: tuple[int, ...] | None = None  # hashed on the first account
-        self._blake2b: Any = None  # hashlib loads OpenSSL: only the first account pays for it
+        # An empty BLAKE2b of 8 bytes, copied for each account: the same hash as
+        # hashlib.blake2b(data, digest_size=8), without parsing its keywords every time.
+        # hashlib loads OpenSSL: only the first account pays for it.
+        self._blake2b: Any = None
         self._weights = tuple(dc.weight for dc in self.data_centers)
         # Equal weights rank by the pair hash alone: same order as the score, no logarithm.
         self._uniform = len(set(self._weights)) <= 1
@@ -87,12 +91,14 @@ class Ranker:
             import hashlib  # noqa: PLC0415 - see __init__
 
             seeds = self._seeds = tuple(data_center_key(dc.id) for dc in self.data_centers)
-            blake2b = self._blake2b = hashlib.blake2b
+            blake2b = self._blake2b = hashlib.blake2b(digest_size=8)
         try:
             data = account_id.encode()
         except UnicodeEncodeError:  # a lone surrogate: still an id, hashed by its code points
             data = account_id.encode("utf-8", "surrogatepass")
-        account = int.from_bytes(blake2b(data, digest_size=8).digest(), "big")
+        hashed = blake2b.copy()
+        hashed.update(data)
+        account = _from_bytes(hashed.digest())  # big-endian, the default
         count = len(seeds)
         keys: list[float] | list[int]
         if self._uniform:
