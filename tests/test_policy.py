@@ -286,6 +286,20 @@ def test_who_can_access_remembers_exactly_what_it_would_answer(consents: object)
         assert first == again == plain
 
 
+def test_who_can_access_keeps_each_list_of_consents_apart() -> None:
+    """Asked in turn with and without consents, each answer is its own, never the other's."""
+    policy = default_policy()
+    fresh = default_policy()
+    for consents in [(), ("support",), [], ["support"], (), ("support", "service"), ()]:
+        for location in ("DE", "GB", "DE"):
+            remembered = policy.who_can_access(location, consents=consents)
+            assert remembered == fresh.with_mode("enforce").who_can_access(
+                location, consents=consents
+            )
+    assert policy.who_can_access("DE").granted == ()
+    assert policy.who_can_access("DE", consents=("support",)).granted != ()
+
+
 def test_who_can_access_checks_consents_every_time() -> None:
     """Unknown or malformed consents are refused on every call; an iterator is read once."""
     from residency.errors import UnknownConsent  # noqa: PLC0415 - pinned here only

@@ -114,8 +114,9 @@ class _View:
         self.orders: RecentCache[tuple[int, tuple[int, ...]], tuple[Placement, Placement]] = (
             RecentCache(ORDER_CACHE_SIZE, _never)
         )
-        # By (id of a placement, consents): that placement, and who can access its data.
-        self.access: RecentCache[tuple[int, tuple[str, ...]], tuple[Placement, Access]] = (
+        # By (id of a placement, consents), or the id alone for no consents: that placement,
+        # and who can access its data.
+        self.access: RecentCache[int | tuple[int, tuple[str, ...]], tuple[Placement, Access]] = (
             RecentCache(ACCESS_CACHE_SIZE, _never)
         )
 
@@ -436,7 +437,7 @@ class Policy:
 
     # --- access -----------------------------------------------------------------------------
 
-    def who_can_access(
+    def who_can_access(  # noqa: C901 - the hot path, spelled out
         self, location: object, *, consents: Iterable[str] = (), at: datetime | None = None
     ) -> Access:
         """Return who can access the data of a customer at ``location``, and on what condition.
@@ -457,17 +458,21 @@ class Policy:
         else:
             placement = self._placed(view, location)
         # Remembered by placement and consents: a plain tuple or list of plain str only, so
-        # that no iterator is drained and no subclass's __eq__ decides a lookup.
-        key = None
-        if consents.__class__ is tuple or consents.__class__ is list:
+        # that no iterator is drained and no subclass's __eq__ decides a lookup. No consents
+        # (the default) is keyed by the placement alone, an int no tuple key can equal.
+        key: int | tuple[int, tuple[str, ...]] | None = None
+        if consents.__class__ is tuple and not consents:
+            key = id(placement)
+        elif consents.__class__ is tuple or consents.__class__ is list:
             named: tuple[str, ...] = (
                 consents if consents.__class__ is tuple else tuple(consents)  # type: ignore[assignment]
             )
-            if not named or all(name.__class__ is str for name in named):
+            if all(name.__class__ is str for name in named):
                 key = (id(placement), named)
-                hit = view.access.current.get(key)
-                if hit is not None and hit[0] is placement:
-                    return hit[1]
+        if key is not None:
+            hit = view.access.current.get(key)
+            if hit is not None and hit[0] is placement:
+                return hit[1]
 
         def region_of(country: str) -> str | None:
             try:
