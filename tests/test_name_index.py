@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import pycountry
 import pytest
+from tests.once import once
 
 from residency import _data
 from residency._normalize import normalize
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
     from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +33,7 @@ def _load_script() -> ModuleType:
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # pickle finds its classes (Entry, Tier) by this name
     spec.loader.exec_module(module)
     return module
 
@@ -74,11 +77,61 @@ def names() -> dict[str, set[str]]:
     return keys
 
 
-@pytest.fixture(scope="module")
-def built() -> dict[str, bytes]:
-    """The files the build produces now (built once: a build reads all of CLDR)."""
-    files: dict[str, bytes] = build_name_index.build()
+# The sources that read every locale of CLDR and every translation catalog of pycountry, by
+# their arguments; what aliases.toml says reaches neither.
+Sources = dict[str, tuple[tuple[object, ...], list[Any]]]
+
+
+def _read_sources() -> Sources:
+    aliases = build_name_index._read_toml("aliases.toml")
+    territories = build_name_index._read_toml("territories.toml")
+    rows = build_name_index._country_rows(aliases)
+    arguments: dict[str, tuple[object, ...]] = {
+        "_cldr_entries": ({str(row[0]) for row in rows}, territories),
+        "_translation_entries": (rows,),
+    }
+    return {
+        name: (given, list(getattr(build_name_index, name)(*given)))
+        for name, given in arguments.items()
+    }
+
+
+@pytest.fixture(scope="session")
+def sources(tmp_path_factory: pytest.TempPathFactory) -> Sources:
+    """The entries of the costly sources, read once per run for the committed tables."""
+    return once(tmp_path_factory, "name-index-sources", _read_sources)
+
+
+def _read_once(monkeypatch: pytest.MonkeyPatch, sources: Sources) -> None:
+    """Make the build take the entries of ``sources`` when it reads them with the same arguments.
+
+    A source asked with other arguments is read as the build reads it.
+    """
+    for name, (given, entries) in sources.items():
+        real = getattr(build_name_index, name)
+
+        def read(
+            *arguments: object,
+            real: Callable[..., Iterator[Any]] = real,
+            given: tuple[object, ...] = given,
+            entries: list[Any] = entries,
+        ) -> Iterator[Any]:
+            return iter(entries) if arguments == given else real(*arguments)
+
+        monkeypatch.setattr(build_name_index, name, read)
+
+
+def _build(sources: Sources) -> dict[str, bytes]:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _read_once(monkeypatch, sources)
+        files: dict[str, bytes] = build_name_index.build()
     return files
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory, sources: Sources) -> dict[str, bytes]:
+    """The files the build produces now (built once per run: a build reads all of CLDR)."""
+    return once(tmp_path_factory, "name-index-built", lambda: _build(sources))
 
 
 @pytest.mark.slow
@@ -220,8 +273,9 @@ def test_source_document_names() -> None:
     assert normalize("châu Âu") in document["not_countries"]["a region (Europe)"].split("|")
 
 
-def test_build_refuses_a_clashing_alias(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_build_refuses_a_clashing_alias(monkeypatch: pytest.MonkeyPatch, sources: Sources) -> None:
     """The build stops when a curated alias would pick one country of an ambiguous name."""
+    _read_once(monkeypatch, sources)
     real = build_name_index._read_toml
 
     def patched(name: str) -> dict[str, Any]:
@@ -235,8 +289,11 @@ def test_build_refuses_a_clashing_alias(monkeypatch: pytest.MonkeyPatch) -> None
         build_name_index.build()
 
 
-def test_build_refuses_an_undecided_region_name(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_build_refuses_an_undecided_region_name(
+    monkeypatch: pytest.MonkeyPatch, sources: Sources
+) -> None:
     """A name that CLDR gives a country and a macro-region must be decided in aliases.toml."""
+    _read_once(monkeypatch, sources)
     real = build_name_index._read_toml
 
     def patched(name: str) -> dict[str, Any]:
@@ -250,8 +307,11 @@ def test_build_refuses_an_undecided_region_name(monkeypatch: pytest.MonkeyPatch)
         build_name_index.build()
 
 
-def test_explain_shows_every_source(capsys: pytest.CaptureFixture[str]) -> None:
+def test_explain_shows_every_source(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, sources: Sources
+) -> None:
     """``--explain`` lists each source of a name and the decision, with its reason."""
+    _read_once(monkeypatch, sources)
     assert build_name_index.main(["--explain", "Nga"]) == 0
     out = capsys.readouterr().out
     assert "CLDR vi" in out
