@@ -66,6 +66,17 @@ SERIAL: Final = frozenset({"test_store_faults.py", "test_cli_hostile.py"})
 within a second): marked serial, so that make runs them with the machine to itself."""
 
 
+def pytest_ignore_collect(collection_path: pathlib.Path, config: pytest.Config) -> bool | None:
+    """Under ``-m serial``, collect the :data:`SERIAL` modules alone: no other file holds one.
+
+    The other modules, doctests and documents would all be deselected; collecting them costs
+    seconds of imports, Hypothesis strategies and parametrisations.
+    """
+    if config.getoption("markexpr") == "serial" and collection_path.is_file():
+        return collection_path.name not in SERIAL or None
+    return None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the tests of the :data:`SERIAL` modules ``serial``."""
     for item in items:
