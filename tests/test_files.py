@@ -68,8 +68,10 @@ def _assert_safe(error: BaseException) -> None:
     assert len(text) < 300, text
 
 
-def _refusal(call: Callable[[], object], kind: type[FileError] = FileError) -> FileError:
-    error = _returns_within(call)
+def _refusal(
+    call: Callable[[], object], kind: type[FileError] = FileError, *, seconds: float = 2.0
+) -> FileError:
+    error = _returns_within(call, seconds)
     assert isinstance(error, kind), repr(error)
     _assert_safe(error)
     return error
@@ -641,7 +643,9 @@ def test_a_bad_byte_far_into_the_file_names_its_line(tmp_path: Path) -> None:
     """A bad byte after many chunks of good lines is found at its own line."""
     path = tmp_path / "accounts.csv"
     path.write_bytes(b"id,country\n" + b"acc,D\xc3\x89\n" * 100_000 + b"acc,\xc3\n")
-    assert _refusal(lambda: _read_csv(path)).line == 100_002
+    # A hundred thousand rows read under coverage beside other tests: the guard is against a
+    # hang, not a measure of speed (the benchmark measures the readers).
+    assert _refusal(lambda: _read_csv(path), seconds=30.0).line == 100_002
 
 
 def test_a_bad_byte_in_utf16_names_its_line(tmp_path: Path) -> None:
