@@ -285,15 +285,17 @@ class Policy:
     def _ordered(self, view: _View, placement: Placement, account_id: object) -> Placement:
         """``placement`` in the order of ``account_id``, remembered for the account.
 
-        The caches' lookups are spelled out (a hit in the previous generation moves into the
-        current one, as :class:`~residency._cache.RecentCache` does): this runs for every
-        account a program has not asked about lately.
+        :meth:`assign` calls this when the current generation of the account cache has no
+        answer for the account at ``placement``. The caches' lookups are spelled out (a hit in
+        the previous generation moves into the current one, as
+        :class:`~residency._cache.RecentCache` does): this runs for every account a program
+        has not asked about lately.
         """
         if account_id.__class__ is not str or not account_id:
             raise InvalidAccount(account_id)
         account: str = account_id  # type: ignore[assignment]
         accounts = view.accounts
-        hit = accounts.current.get(account) or accounts.previous.pop(account, None)
+        hit = accounts.previous.pop(account, None)  # assign found no use of it in the current
         if hit is None or hit[0] is not placement:
             order = self._rankers[placement.region].order(account)
             key = (id(placement), order)
