@@ -43,6 +43,7 @@ import _cold
 import _frames
 import _inputs
 import _store
+from _floors import PlainTransfers
 from _timing import Contender, Timing, duration, measure, measure_together, rate, ratio
 from residency import UnknownLocation, default_policy, resolve_location
 from residency.errors import LocationError
@@ -782,33 +783,6 @@ def _order_cache_row(settings: Settings, notes: list[str]) -> Row:
     )
 
 
-class _PlainTransfers:
-    """The floor of check_transfer: the transfer rule over plain dicts, built beforehand."""
-
-    def __init__(self, policy: Policy, locations: Sequence[str], agreements: Sequence[Any]) -> None:
-        self.home = {text: policy.assign(text).region for text in locations}
-        self.region = {dc.id: dc.region for dc in policy.catalog.data_centers}
-        self.windows: dict[str, dict[str, list[tuple[int, int]]]] = {}
-        for agreement in agreements:
-            start, until, revoked = agreement.window
-            held = self.windows.setdefault(agreement.account_id, {})
-            for destination in agreement.destinations:
-                held.setdefault(destination, []).append((start, min(until, revoked)))
-
-    def decide(self, location: str, target: str, account: str) -> tuple[bool, str]:
-        """(allowed, basis) of moving ``account``'s data to ``target``."""
-        region = self.region[target]
-        if region == self.home[location]:
-            return (True, "in-region")
-        now = time.time_ns() // 1000
-        held = self.windows.get(account)
-        if held:
-            for start, end in (*held.get(region, ()), *held.get(target, ())):
-                if start <= now < end:
-                    return (True, "agreement")
-        return (False, "denied")
-
-
 def _plain_checks(
     decide: Callable[[str, str, str], object], pairs: Sequence[tuple[str, str]], target: str
 ) -> None:
@@ -1021,7 +995,7 @@ def _transfer_rows(
     ]
     denied = sorted(set(accounts) - set(allowed))
     calls = settings.calls // 2
-    plain = _PlainTransfers(policy, europe, agreements)
+    plain = PlainTransfers(policy, europe, agreements)
     rows: list[Row] = []
     for label, target, chosen, basis in (
         ("in region (EU -> EU)", "aws-eu-west-1", accounts, "in-region"),
