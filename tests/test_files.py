@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import csv
 import io
 import os
@@ -907,6 +908,56 @@ def test_an_exception_leaves_no_new_file(tmp_path: Path) -> None:
     with pytest.raises(KeyboardInterrupt):
         interrupted()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("step", ["as-the-file-is-created", "as-it-is-opened"])
+def test_ctrl_c_as_the_temporary_appears_leaves_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    """Ctrl-C the moment the temporary file exists (the call returned, nothing else ran)."""
+    target = tmp_path / "out.csv"
+    target.write_text("old\n")
+    real_open, real_fdopen = os.open, builtins.open
+
+    def created_then_interrupted(path: str, flags: int, mode: int = 0o777) -> int:
+        real_open(path, flags, mode)
+        raise KeyboardInterrupt
+
+    def opened_then_interrupted(
+        descriptor: int, mode: str, *, encoding: str | None = None, newline: str | None = None
+    ) -> object:
+        real_fdopen(descriptor, mode, encoding=encoding, newline=newline).close()
+        raise KeyboardInterrupt
+
+    if step == "as-the-file-is-created":
+        monkeypatch.setattr(os, "open", created_then_interrupted)
+    else:
+        monkeypatch.setattr(_files, "open", opened_then_interrupted, raising=False)
+    with pytest.raises(KeyboardInterrupt), atomic_output(target) as file:
+        file.write("never\n")
+    monkeypatch.undo()
+    assert target.read_text() == "old\n"
+    assert _temporaries(tmp_path) == []
+
+
+def test_a_temporary_name_already_taken_is_passed_over_never_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file that holds the name drawn stays as it is; the write takes the next name."""
+    drawn = iter([b"\x00" * 6, b"\x00" * 6, b"\x01" * 6])
+    monkeypatch.setattr(os, "urandom", lambda _: next(drawn))
+    someone_elses = tmp_path / f".out.csv.{'00' * 6}.tmp"
+    someone_elses.write_text("not yours\n")
+    with atomic_output(tmp_path / "out.csv") as file:
+        file.write("new\n")
+    assert (tmp_path / "out.csv").read_text() == "new\n"
+    assert someone_elses.read_text() == "not yours\n"
+    assert _temporaries(tmp_path) == [someone_elses]
+    monkeypatch.setattr(os, "urandom", lambda size: b"\x00" * size)
+    with pytest.raises(FileError, match="no free name"), atomic_output(tmp_path / "out.csv"):
+        pass
+    assert someone_elses.read_text() == "not yours\n"
+    assert (tmp_path / "out.csv").read_text() == "new\n"
 
 
 def test_success_replaces_the_target(tmp_path: Path) -> None:

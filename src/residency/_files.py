@@ -40,7 +40,6 @@ import math
 import os
 import re
 import stat
-import tempfile
 import tomllib
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final, TextIO, TypeVar
@@ -1036,6 +1035,42 @@ def _commit(file: IO[Any], temporary: str, target: str, mode: int) -> None:
                 os.close(directory)
 
 
+_CREATE_FLAGS: Final = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL  # a new file or nothing: never one that was there
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_ATTEMPTS: Final = 100
+
+
+def _create_temporary(target: str, source: str) -> tuple[int, str]:
+    """Create a new temporary file beside ``target``: its descriptor and its path.
+
+    The name (``.name.XXXXXXXXXXXX.tmp``, random) is chosen before the file exists, so an
+    interruption at any moment, Ctrl-C arriving just as ``os.open`` returns included, knows
+    what to remove; a name someone else holds is never removed, only passed over.
+    """
+    folder = Path(target).parent
+    name = Path(target).name[:100]
+    for _ in range(_ATTEMPTS):
+        temporary = str(folder / f".{name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(temporary, _CREATE_FLAGS, 0o600), temporary
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise _cannot(error, doing="write the file", source=source) from None
+        except BaseException:  # interrupted, perhaps once the file existed: ours to remove
+            with contextlib.suppress(OSError):
+                Path(temporary).unlink(missing_ok=True)
+            raise
+    message = f"no free name for a temporary file beside {quoted(target)}"
+    raise FileError(message, path=source)
+
+
 @contextlib.contextmanager
 def _staged(
     path: str | os.PathLike[str],
@@ -1044,17 +1079,12 @@ def _staged(
 ) -> Iterator[_IO]:
     source = _source(path)
     target, mode = _output_target(source, inputs)
-    name = Path(target).name[:100]
-    try:
-        descriptor, temporary = tempfile.mkstemp(
-            dir=Path(target).parent, prefix=f".{name}.", suffix=".tmp"
-        )
-    except OSError as error:
-        raise _cannot(error, doing="write the file", source=source) from None
+    descriptor, temporary = _create_temporary(target, source)
     try:
         file = opener(descriptor)
     except BaseException:
-        os.close(descriptor)
+        with contextlib.suppress(OSError):
+            os.close(descriptor)
         Path(temporary).unlink(missing_ok=True)
         raise
     try:
