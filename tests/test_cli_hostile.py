@@ -557,12 +557,19 @@ def test_sigint_while_writing_leaves_no_partial_output(tmp_path: Path) -> None:
     source = tmp_path / "big.csv"
     source.write_bytes(b"id,country\n" + b"1,DE\n2,Hoa K\xe1\xbb\xb3\n" * 1_000_000)
     target = tmp_path / "out.csv"
-    process = subprocess.Popen(  # noqa: S603 - the project's own script, fixed arguments
-        [str(SCRIPT), "assign", str(source), "-o", str(target)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"},
-    )
+    # A shell starts a background job with SIGINT ignored, and a child keeps that across
+    # exec (as it should: a background job is not for Ctrl-C). The command must be started
+    # as a terminal starts it: a handler, which exec turns into the default.
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        process = subprocess.Popen(  # noqa: S603 - the project's own script, fixed arguments
+            [str(SCRIPT), "assign", str(source), "-o", str(target)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"},
+        )
+    finally:
+        signal.signal(signal.SIGINT, inherited)
     try:
         deadline = time.monotonic() + 10
         while not any(path.suffix == ".tmp" for path in tmp_path.iterdir()):
