@@ -160,7 +160,7 @@ def decide(  # noqa: C901, PLR0912, PLR0913 - the inputs of a decision, decided 
 
     The arguments are positional and the decision is built by :func:`decision`: this runs
     for every move a program makes. ``at`` is an aware datetime, or the clock read as
-    integer microseconds (:func:`residency._time.now_micros`), which the decision turns into
+    integer microseconds (``time.time_ns() // 1000``), which the decision turns into
     its datetime only when asked. An :class:`AgreementIndex` checked against the catalog is
     read in place, and not at all for a move that no agreement can change (within the
     region, from it).

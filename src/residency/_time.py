@@ -11,7 +11,8 @@ the same functions:
 - :func:`day_or_instant` also takes a date, meaning 00:00 UTC (group membership dates);
 - :func:`micros` turns an instant into exact integer microseconds since the epoch, for
   comparisons that must hold to the microsecond in any year (floats do not);
-  :func:`from_micros` turns them back, and :func:`now_micros` reads the clock as them.
+  :func:`from_micros` turns them back (``time.time_ns() // 1000`` reads the clock as them,
+  the instant ``datetime.now(UTC)`` gives, with no datetime built).
 
 >>> parse_instant("2026-01-01T09:30:00+02:00").isoformat()
 '2026-01-01T09:30:00+02:00'
@@ -28,7 +29,6 @@ residency.errors.InvalidTime: '2026-01-01T09:30:00' has no offset, ...
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
@@ -43,7 +43,6 @@ __all__ = [
     "instant",
     "micros",
     "moment",
-    "now_micros",
     "parse_instant",
 ]
 
@@ -169,15 +168,6 @@ def from_micros(value: int) -> datetime:
     '2026-01-01T09:30:00.000005+00:00'
     """
     return EPOCH + timedelta(microseconds=value)
-
-
-def now_micros() -> int:
-    """Read the clock as integer microseconds: ``micros(datetime.now(UTC))``, with no datetime.
-
-    Both read the system clock and drop what is below the microsecond, so
-    ``from_micros(now_micros())`` is the instant ``datetime.now(UTC)`` would have given.
-    """
-    return time.time_ns() // 1000
 
 
 def _kind(value: object) -> str:

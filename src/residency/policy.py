@@ -529,7 +529,7 @@ class Policy:
         """The decision of check_transfer, not yet logged."""
         when: datetime | int
         if at is None:
-            when = _time_ns() // 1000  # now, as residency._time.now_micros reads it
+            when = _time_ns() // 1000  # now, in microseconds: as datetime.now(UTC) reads it
             view = self._now
             if view is None or when >= view.until:
                 view = self._now = self._view_at(from_micros(when))
