@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 BENCH  := $(VENV)/.installed-bench
 CODE   := $(wildcard src tests scripts benchmarks examples)
 
-.PHONY: help install demo test lint types pytest bench index clean
+.PHONY: help install demo test lint types pytest bench index data clean
 
 help:
 	@echo "make demo   set up, then a support session through the residency command"
@@ -14,6 +14,8 @@ help:
 	@echo "make bench  set up, then measure residency side by side with its peers"
 	@echo "            (BENCH_ARGS=--quick for a smoke run; --json FILE, --only SECTION)"
 	@echo "make index  regenerate the name index from pycountry and the Unicode CLDR (Babel)"
+	@echo "make data   after editing the bundled catalog or groups: regenerate what derives"
+	@echo "            from them (the parsed module, docs/bundled-catalog.md)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +59,10 @@ bench: $(BENCH)
 
 index: $(STAMP)
 	$(BIN)/python scripts/build_name_index.py
+
+data: $(STAMP)
+	$(BIN)/python scripts/build_parsed_data.py
+	$(BIN)/python scripts/build_catalog_doc.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .coverage build dist
