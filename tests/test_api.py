@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -180,3 +183,54 @@ def test_import_stays_light() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert json.loads(result.stdout) == []
+
+
+def _modules_after(script: str) -> list[str]:
+    """The modules of residency, and attrs, that a fresh interpreter has after ``script``."""
+    code = (
+        f"import sys, json; {script}; "
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'residency', 'attrs', 'attr'})))"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return list(json.loads(result.stdout))
+
+
+def test_importing_the_package_loads_no_module_of_it() -> None:
+    """``import residency`` loads none of its modules: each name loads its own on first use."""
+    assert _modules_after("import residency") == ["residency"]
+    resolving = _modules_after("import residency; residency.resolve_location('DE')")
+    assert "residency.locations" in resolving
+    assert not {"residency.policy", "residency.transfers", "residency.agreements"} & {*resolving}
+
+
+def test_each_name_comes_from_the_module_that_defines_it() -> None:
+    """Every public name is its module's object, kept on the package once read."""
+    for module, names in residency._HOMES.items():
+        defining = importlib.import_module(f"residency.{module}")
+        for name in names:
+            assert getattr(residency, name) is getattr(defining, name)
+            assert residency.__dict__[name] is getattr(defining, name)
+    assert sorted(residency._HOME) == EXPORTED
+    assert set(EXPORTED) <= set(dir(residency))
+
+
+def test_the_names_for_type_checkers_are_the_names_at_run_time() -> None:
+    """The imports under ``TYPE_CHECKING`` name each module's public names as the table does."""
+    tree = ast.parse(Path(residency.__file__).read_text(encoding="utf-8"))
+    checking = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If)
+        and isinstance(node.test, ast.Name)
+        and node.test.id == "TYPE_CHECKING"
+    )
+    imported = {
+        str(statement.module): tuple(alias.name for alias in statement.names)
+        for statement in checking.body
+        if isinstance(statement, ast.ImportFrom)
+    }
+    assert imported.pop("typing") == ("Any", "Final")
+    assert imported == {f"residency.{module}": names for module, names in residency._HOMES.items()}

@@ -994,6 +994,75 @@ def test_main_without_the_extra(
     assert (captured.out, captured.err) == ("", MISSING_EXTRA + "\n")
 
 
+def _python(script: str) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in a fresh interpreter of this environment."""
+    return subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+
+
+@pytest.mark.parametrize("loading", ["click", "residency.policy", "residency.cli._app"])
+def test_ctrl_c_while_the_commands_load_is_one_line(loading: str) -> None:
+    """A Ctrl-C while click or the library is still loading exits 130 with one line."""
+    script = f"""
+import sys
+
+class Interrupt:  # a Ctrl-C the moment {loading} is looked for
+    def find_spec(self, name, path=None, target=None):
+        if name == {loading!r}:
+            raise KeyboardInterrupt
+        return None
+
+sys.meta_path.insert(0, Interrupt())
+from residency.cli import main
+main(["where", "DE"])
+"""
+    result = _python(script)
+    assert (result.returncode, result.stdout) == (130, "")
+    assert result.stderr == residency.cli.INTERRUPTED + "\n"
+
+
+def test_the_command_line_package_loads_no_library() -> None:
+    """Importing the entry point loads neither click nor the library, only the package."""
+    script = (
+        "import sys; from residency.cli import main; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'residency', 'click', 'rich', 'attrs', 'attr'}))"
+    )
+    assert _python(script).stdout == "['residency', 'residency.cli']\n"
+
+
+def test_the_commands_load_without_collecting_then_the_collector_runs() -> None:
+    """No collection runs while the commands load; what they made is frozen, once."""
+    script = """
+import gc, json
+from residency.cli import _commands
+starts = []
+gc.callbacks.append(lambda phase, info: starts.append(phase) if phase == "start" else None)
+before = gc.get_freeze_count()
+_commands()
+loading = len(starts)
+frozen = gc.get_freeze_count()
+enabled = gc.isenabled()
+garbage = [[[] for _ in range(100)] for _ in range(100)]
+_commands()
+print(json.dumps([before, loading, frozen, enabled, gc.get_freeze_count(), len(starts) > 0]))
+"""
+    before, loading, frozen, enabled, again, collected_since = json.loads(_python(script).stdout)
+    assert (before, loading, enabled, collected_since) == (0, 0, True, True)
+    assert frozen > 10_000
+    assert again == frozen
+
+
+def test_a_collector_paused_by_the_caller_stays_paused() -> None:
+    """When the caller has disabled the collector, loading the commands leaves it so."""
+    script = (
+        "import gc; gc.disable(); from residency.cli import _commands; _commands(); "
+        "print(gc.isenabled(), gc.get_freeze_count())"
+    )
+    assert _python(script).stdout == "False 0\n"
+
+
 def test_main_does_not_hide_other_import_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     """A module of residency itself that fails to import is a bug, not a missing extra."""
     monkeypatch.setitem(sys.modules, "residency.cli._render", None)

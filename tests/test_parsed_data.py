@@ -179,7 +179,11 @@ def test_same_tells_apart_what_equality_does_not(left: object, right: object) ->
     assert not build_parsed_data.same(left, right)
 
 
-@pytest.mark.parametrize("value", [math.nan, [math.nan], object(), b"bytes"], ids=repr)
+@pytest.mark.parametrize(
+    "value",
+    [math.nan, [math.nan], object(), b"bytes"],
+    ids=["nan", "nan-in-array", "object", "bytes"],
+)
 def test_a_value_without_an_exact_literal_stops_the_build(value: object) -> None:
     """A NaN (never equal to itself) or a value no TOML file holds is refused."""
     with pytest.raises(build_parsed_data.BuildError):

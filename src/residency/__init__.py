@@ -4,76 +4,79 @@
 >>> placement = residency.default_policy().assign("DE")
 >>> placement.region, placement.rule.id
 ('EU', 'eu-eea')
+
+Every public name is imported from here; each loads its module when it is first used.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import importlib
 
-from residency.access import Access, Party, Side
-from residency.agreements import (
-    Agreement,
-    AgreementIndex,
-    LegalBasis,
-    UnusableAgreement,
-    load_agreements,
-)
-from residency.catalog import (
-    Catalog,
-    DataCenter,
-    Provider,
-    Region,
-    Rule,
-    SubProcessor,
-    catalog_json_schema,
-)
-from residency.errors import (
-    AgreementConflict,
-    AmbiguousLocation,
-    CatalogError,
-    DuplicateColumn,
-    FileError,
-    FileTooLarge,
-    InvalidAccount,
-    InvalidAgreement,
-    InvalidConstraint,
-    InvalidLocation,
-    InvalidTime,
-    LocationError,
-    MissingColumn,
-    MissingDependency,
-    NoEligibleDataCenter,
-    NotARegularFile,
-    Problem,
-    ResidencyError,
-    StoreCorrupt,
-    StoreError,
-    StoreFull,
-    StoreLocked,
-    StoreMissing,
-    StoreReadOnly,
-    StoreTampered,
-    StoreUnavailable,
-    TransferDenied,
-    UnassignedLocation,
-    UnknownAgreement,
-    UnknownConsent,
-    UnknownDataCenter,
-    UnknownLocation,
-    UnknownRegion,
-)
-from residency.locations import CountryCode, Location, resolve_location
-from residency.placement import Constraint, Placement
-from residency.policy import Policy, default_policy, load_policy
-from residency.transfers import Mode, TransferBasis, TransferDecision
-
+# Not typing.TYPE_CHECKING: importing typing would be most of what importing this package
+# costs (type checkers read any name TYPE_CHECKING so).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from residency.changes import CatalogDiff, Change, ChangeKind, Notice, diff_catalogs
-    from residency.migration import AuditReport, MigrationPlan
-    from residency.store import AgreementStore
+    from typing import Any, Final
 
-_CHANGES = frozenset({"CatalogDiff", "Change", "ChangeKind", "Notice", "diff_catalogs"})
-_MIGRATION = frozenset({"AuditReport", "MigrationPlan"})
+    from residency.access import Access, Party, Side
+    from residency.agreements import (
+        Agreement,
+        AgreementIndex,
+        LegalBasis,
+        UnusableAgreement,
+        load_agreements,
+    )
+    from residency.catalog import (
+        Catalog,
+        DataCenter,
+        Provider,
+        Region,
+        Rule,
+        SubProcessor,
+        catalog_json_schema,
+    )
+    from residency.changes import CatalogDiff, Change, ChangeKind, Notice, diff_catalogs
+    from residency.errors import (
+        AgreementConflict,
+        AmbiguousLocation,
+        CatalogError,
+        DuplicateColumn,
+        FileError,
+        FileTooLarge,
+        InvalidAccount,
+        InvalidAgreement,
+        InvalidConstraint,
+        InvalidLocation,
+        InvalidTime,
+        LocationError,
+        MissingColumn,
+        MissingDependency,
+        NoEligibleDataCenter,
+        NotARegularFile,
+        Problem,
+        ResidencyError,
+        StoreCorrupt,
+        StoreError,
+        StoreFull,
+        StoreLocked,
+        StoreMissing,
+        StoreReadOnly,
+        StoreTampered,
+        StoreUnavailable,
+        TransferDenied,
+        UnassignedLocation,
+        UnknownAgreement,
+        UnknownConsent,
+        UnknownDataCenter,
+        UnknownLocation,
+        UnknownRegion,
+    )
+    from residency.locations import CountryCode, Location, resolve_location
+    from residency.migration import AuditReport, MigrationPlan
+    from residency.placement import Constraint, Placement
+    from residency.policy import Policy, default_policy, load_policy
+    from residency.store import AgreementStore
+    from residency.transfers import Mode, TransferBasis, TransferDecision
 
 __all__ = [
     "Access",
@@ -145,25 +148,91 @@ __all__ = [
     "resolve_location",
 ]
 
+_HOMES: Final[dict[str, tuple[str, ...]]] = {
+    "access": ("Access", "Party", "Side"),
+    "agreements": (
+        "Agreement",
+        "AgreementIndex",
+        "LegalBasis",
+        "UnusableAgreement",
+        "load_agreements",
+    ),
+    "catalog": (
+        "Catalog",
+        "DataCenter",
+        "Provider",
+        "Region",
+        "Rule",
+        "SubProcessor",
+        "catalog_json_schema",
+    ),
+    "changes": ("CatalogDiff", "Change", "ChangeKind", "Notice", "diff_catalogs"),
+    "errors": (
+        "AgreementConflict",
+        "AmbiguousLocation",
+        "CatalogError",
+        "DuplicateColumn",
+        "FileError",
+        "FileTooLarge",
+        "InvalidAccount",
+        "InvalidAgreement",
+        "InvalidConstraint",
+        "InvalidLocation",
+        "InvalidTime",
+        "LocationError",
+        "MissingColumn",
+        "MissingDependency",
+        "NoEligibleDataCenter",
+        "NotARegularFile",
+        "Problem",
+        "ResidencyError",
+        "StoreCorrupt",
+        "StoreError",
+        "StoreFull",
+        "StoreLocked",
+        "StoreMissing",
+        "StoreReadOnly",
+        "StoreTampered",
+        "StoreUnavailable",
+        "TransferDenied",
+        "UnassignedLocation",
+        "UnknownAgreement",
+        "UnknownConsent",
+        "UnknownDataCenter",
+        "UnknownLocation",
+        "UnknownRegion",
+    ),
+    "locations": ("CountryCode", "Location", "resolve_location"),
+    "migration": ("AuditReport", "MigrationPlan"),
+    "placement": ("Constraint", "Placement"),
+    "policy": ("Policy", "default_policy", "load_policy"),
+    "store": ("AgreementStore",),
+    "transfers": ("Mode", "TransferBasis", "TransferDecision"),
+}
+"""Each module of residency, by name, and the public names it defines."""
+
+_HOME: Final = {name: module for module, names in _HOMES.items() for name in names}
+"""Each public name -> the module that defines it."""
+
 
 def __getattr__(name: str) -> Any:  # noqa: ANN401 - each lazy name has its own type
-    # Read only when asked for: importlib.metadata (the version) and sqlite3 (the store) cost
-    # more at import than residency's whole cold path of placing a customer.
+    # Read only when asked for, then kept as a global of the package, so that this runs once
+    # per name: a program that only resolves locations never imports sqlite3 (the store), the
+    # catalog diff or the transfer machinery, and the command line sets up its handling of
+    # Ctrl-C before the library loads. importlib.metadata (the version) is never kept: it is
+    # read from the installed metadata each time.
     if name == "__version__":
         from importlib.metadata import version  # noqa: PLC0415 - lazy by design
 
         return version("residency")
-    if name in _CHANGES:
-        from residency import changes  # noqa: PLC0415 - lazy by design
+    module = _HOME.get(name)
+    if module is None:
+        message = f"module 'residency' has no attribute {name!r}"
+        raise AttributeError(message)
+    value = getattr(importlib.import_module(f"residency.{module}"), name)
+    globals()[name] = value
+    return value
 
-        return getattr(changes, name)
-    if name in _MIGRATION:
-        from residency import migration  # noqa: PLC0415 - lazy by design
 
-        return getattr(migration, name)
-    if name == "AgreementStore":
-        from residency.store import AgreementStore  # noqa: PLC0415 - lazy by design
-
-        return AgreementStore
-    message = f"module 'residency' has no attribute {name!r}"
-    raise AttributeError(message)
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -37,7 +37,7 @@ from residency._text import one_line, quoted
 from residency._time import parse_instant
 from residency.agreements import Agreement, LegalBasis, UnusableAgreement
 from residency.catalog import catalog_json_schema
-from residency.cli import _agreements, _render
+from residency.cli import INTERRUPTED, _agreements, _render
 from residency.errors import CatalogError, ResidencyError
 from residency.policy import default_policy, load_policy
 
@@ -121,7 +121,8 @@ class ResidencyGroup(click.Group):
         except (_Interrupted, click.Abort, KeyboardInterrupt) as error:
             if isinstance(error, _Interrupted) and sys.stderr.isatty():
                 sys.stderr.write("\n")  # end the terminal's "^C" line first
-            code = _fail("Interrupted", "stopped before an answer", EXIT_INTERRUPTED)
+            sys.stderr.write(INTERRUPTED + "\n")
+            code = EXIT_INTERRUPTED
         except Exception as error:  # noqa: BLE001 - a bug must surface, as one line and exit 3
             message = f"{type(error).__name__}: {error} (a bug in residency: please report it)"
             code = _fail("InternalError", message, EXIT_INTERNAL)
