@@ -27,8 +27,7 @@ def _opened(policy: Policy) -> Policy:
     first = catalog.data_centers_in("EU")[0]
     added = attrs.evolve(first, id="example-eu-2", weight=2.0)
     rules = tuple(
-        Rule(r.id, r.region, r.title, r.countries - {"IR"}, r.groups)  # type: ignore[arg-type]
-        for r in catalog.rules
+        Rule(r.id, r.region, r.title, r.countries - {"IR"}, r.groups) for r in catalog.rules
     )
     return Policy(
         attrs.evolve(

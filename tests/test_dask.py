@@ -199,8 +199,7 @@ def test_moment_is_taken_once_on_the_client(client: Client, files: Path) -> None
             catalog,
             groups={**catalog.groups, "leaving": leaving},
             rules=(
-                # attrs' converter=tuple leaves mypy a type variable it cannot solve.
-                Rule(id="leaving", region="APAC", groups=("leaving",)),  # type: ignore[arg-type]
+                Rule(id="leaving", region="APAC", groups=("leaving",)),
                 *catalog.rules,
             ),
         )

@@ -36,7 +36,7 @@ def with_data_center(catalog: Catalog, region: str, new_id: str) -> Policy:
 def with_iran_in_apac(catalog: Catalog) -> Policy:
     """``catalog`` in which Iran, named by a rule of EU, falls to the APAC rule's groups."""
     rules = tuple(
-        Rule(rule.id, rule.region, rule.title, rule.countries - {"IR"}, rule.groups)  # type: ignore[arg-type]
+        Rule(rule.id, rule.region, rule.title, rule.countries - {"IR"}, rule.groups)
         for rule in catalog.rules
     )
     return Policy(attrs.evolve(catalog, id="example-iran", rules=rules))

@@ -54,6 +54,22 @@ NOT_STATED = "not stated in source"
 """How residency shows a fact that the catalog's source does not state."""
 
 
+# The converters of the fields below are Python functions, not the builtins tuple, frozenset
+# and float: attrs reads each converter's signature, and a builtin's is parsed from its text
+# signature by the tokenizer, whose patterns then compile; that was a fifth of what importing
+# this module cost.
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+def _string_set(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(values)
+
+
+def _number(value: float) -> float:
+    return float(value)
+
+
 def stated(value: str) -> str:
     """Return ``value``, or :data:`NOT_STATED` when the source left it empty.
 
@@ -143,13 +159,13 @@ class Facility:
     """The statement in English."""
     as_written: str = attrs.field(default="", repr=False)
     """The statement verbatim."""
-    standards: tuple[str, ...] = attrs.field(default=(), repr=False, converter=tuple)
+    standards: tuple[str, ...] = attrs.field(default=(), repr=False, converter=_strings)
     """The standards the statement names; the source says the facility meets one of them."""
     power: str = attrs.field(default="", repr=False)
     """The power supply as the source describes it (``abundant``, ``stable``)."""
     power_as_written: str = attrs.field(default="", repr=False)
     """That description verbatim."""
-    backup: tuple[str, ...] = attrs.field(default=(), repr=False, converter=tuple)
+    backup: tuple[str, ...] = attrs.field(default=(), repr=False, converter=_strings)
     """The backup equipment named (``UPS``, ``backup generators``)."""
 
     def to_dict(self) -> dict[str, Any]:
@@ -178,10 +194,10 @@ class DataCenter:
     facility: Facility | None = attrs.field(default=None, repr=False)
     """The facility statement the source makes for it."""
     certifications: frozenset[str] = attrs.field(
-        default=frozenset(), repr=False, converter=frozenset
+        default=frozenset(), repr=False, converter=_string_set
     )
     """Certifications the catalog credits to this data center alone (for constraints)."""
-    weight: float = attrs.field(default=1.0, repr=False, converter=float)
+    weight: float = attrs.field(default=1.0, repr=False, converter=_number)
     """Its share of new accounts in rendezvous placement, relative to its region's others."""
     as_written: str = attrs.field(default="", repr=False)
     """The source's heading for it, verbatim."""
@@ -235,9 +251,9 @@ class Rule:
     """The region it assigns."""
     title: str = attrs.field(default="", repr=False)
     """What the rule covers, for people."""
-    countries: frozenset[str] = attrs.field(default=frozenset(), repr=False, converter=frozenset)
+    countries: frozenset[str] = attrs.field(default=frozenset(), repr=False, converter=_string_set)
     """Alpha-2 codes the rule names one by one."""
-    groups: tuple[str, ...] = attrs.field(default=(), repr=False, converter=tuple)
+    groups: tuple[str, ...] = attrs.field(default=(), repr=False, converter=_strings)
     """Ids of the country groups the rule names."""
 
     def to_dict(self) -> dict[str, Any]:
