@@ -492,14 +492,24 @@ def test_group_merges_spans_that_meet_or_overlap() -> None:
         Membership("FR", since=utc(1995)),
         Membership("IT", since=utc(1958)),
         Membership("IT"),
+        spain := Membership("ES", since=utc(1986)),
     )
     assert group.members == (
         Membership("DE", since=utc(2000), until=utc(2025)),
+        Membership("ES", since=utc(1986)),
         Membership("FR", since=utc(1990), until=utc(1991)),
         Membership("FR", since=utc(1995)),
         Membership("IT"),
     )
-    assert group.change_points() == {utc(2000), utc(2025), utc(1990), utc(1991), utc(1995)}
+    assert group.members[1] is spain  # a lone span is its own union
+    assert group.change_points() == {
+        utc(2000),
+        utc(2025),
+        utc(1986),
+        utc(1990),
+        utc(1991),
+        utc(1995),
+    }
 
 
 @pytest.mark.parametrize(

@@ -76,13 +76,14 @@ class Membership:
 
     def __attrs_post_init__(self) -> None:
         """Refuse naive instants and empty spans, which would make answers depend on luck."""
-        for name in ("since", "until"):
-            value = getattr(self, name)
-            if value is not None:
-                aware(value, name)
-        if self.since is not None and self.until is not None and self.until <= self.since:
-            msg = f"until ({self.until.isoformat()}) must be after since ({self.since.isoformat()})"
-            raise ValueError(msg)
+        since, until = self.since, self.until
+        if since is not None:
+            aware(since, "since")
+        if until is not None:
+            aware(until, "until")
+            if since is not None and until <= since:
+                msg = f"until ({until.isoformat()}) must be after since ({since.isoformat()})"
+                raise ValueError(msg)
 
     @property
     def dated(self) -> bool:
@@ -109,7 +110,11 @@ def _merge(memberships: Iterable[Membership]) -> tuple[Membership, ...]:
         by_country.setdefault(membership.country, []).append(membership)
     merged: list[Membership] = []
     for country in sorted(by_country):
-        spans = sorted(by_country[country], key=_start_key)
+        spans = by_country[country]
+        if len(spans) == 1:  # most countries: the span is already its own union
+            merged.append(spans[0])
+            continue
+        spans.sort(key=_start_key)
         since, until = spans[0].since, spans[0].until
         for span in spans[1:]:
             if until is not None and (span.since is None or span.since <= until):
@@ -361,10 +366,12 @@ def _members(
             )
             fine = False
             continue
-        since, until = (
-            day_or_instant(raw[bound]) if raw.get(bound) is not None else None
-            for bound in ("since", "until")
-        )
+        since = raw.get("since")
+        until = raw.get("until")
+        if since is not None:
+            since = day_or_instant(since)
+        if until is not None:
+            until = day_or_instant(until)
         if since is not None and until is not None and until <= since:
             problems.append(
                 Problem(
