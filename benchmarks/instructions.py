@@ -9,6 +9,10 @@ per call, beside the same count for the floor the benchmark sets each row agains
 
     .venv/bin/python benchmarks/instructions.py                # the source tree beside it
     .venv/bin/python benchmarks/instructions.py --src OTHER/src  # another checkout, to compare
+    .venv/bin/python benchmarks/instructions.py cold-assign cold-where  # some cases only
+
+The ``cold-*`` cases count a whole fresh interpreter instead, start to exit: the cold starts
+of ``run.py``'s cold section, after a run that writes their ``.pyc`` files.
 
 Needs valgrind on PATH; the counts include the call itself and the freeing of what it
 returns. The hash seed is fixed, so two runs of the same code give the same counts to within
@@ -39,6 +43,20 @@ CASES = {
     "transfer-allowed": "check_transfer, cross-region, allowed by an agreement",
     "transfer-denied": "check_transfer, cross-region, denied",
     "floor-transfer": "the plain-dict transfer decision of run.py, cross-region",
+}
+
+# The cold starts: (what it is, the code a fresh interpreter runs), counted whole, start to
+# exit, after a run that writes the .pyc files (as an installed package has them).
+COLD = {
+    "cold-bare": ("python -c pass, the floor", "pass"),
+    "cold-assign": (
+        "import residency; default_policy().assign('DE')",
+        "import residency; residency.default_policy().assign('DE')",
+    ),
+    "cold-where": (
+        "residency where DE, as the console script runs it",
+        "import sys; from residency.cli import main; sys.argv[1:] = ['where', 'DE']; main()",
+    ),
 }
 
 _CHILD = r"""
@@ -103,6 +121,24 @@ _COLLECTED = re.compile(r"Collected : (\d+)")
 
 def _count(src: Path, case: str, calls: int) -> int:
     """The instructions a child executes, start to end, making ``calls`` calls of ``case``."""
+    return _counted(src, case, [_CHILD.format(benchmarks=str(HERE)), case, str(calls)])
+
+
+def _count_cold(src: Path, case: str) -> int:
+    """The instructions of a fresh interpreter running the cold start ``case``, whole."""
+    code = COLD[case][1]
+    writing = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run(
+        [sys.executable, "-c", code],
+        env={**writing, "PYTHONPATH": str(src)},
+        capture_output=True,
+        check=True,
+    )
+    return _counted(src, case, [code])
+
+
+def _counted(src: Path, case: str, arguments: list[str]) -> int:
+    """The instructions of ``python -c ARGUMENTS`` under callgrind, residency from ``src``."""
     assert VALGRIND is not None  # noqa: S101 - main checked
     environment = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(src)}
     done = subprocess.run(
@@ -112,9 +148,7 @@ def _count(src: Path, case: str, calls: int) -> int:
             "--callgrind-out-file=/dev/null",
             sys.executable,
             "-c",
-            _CHILD.format(benchmarks=str(HERE)),
-            case,
-            str(calls),
+            *arguments,
         ],
         env=environment,
         capture_output=True,
@@ -133,19 +167,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--src", type=Path, default=HERE.parent / "src", help="residency's src")
     parser.add_argument("--calls", type=int, default=4_000, help="calls per case (4,000)")
-    parser.add_argument("cases", nargs="*", metavar="CASE", help=f"of {', '.join(CASES)}")
+    parser.add_argument("cases", nargs="*", metavar="CASE", help=f"of {', '.join([*CASES, *COLD])}")
     arguments = parser.parse_args(argv)
-    unknown = sorted(set(arguments.cases) - set(CASES))
+    unknown = sorted(set(arguments.cases) - set(CASES) - set(COLD))
     if unknown:
         parser.error(f"no such case: {', '.join(unknown)}")
     if VALGRIND is None:
         print("valgrind is not on PATH: nothing to count", file=sys.stderr)
         return 1
-    print(f"instructions per call, callgrind, {arguments.calls:,} calls, src {arguments.src}")
-    loop = _count(arguments.src, "loop", arguments.calls)
-    for case in arguments.cases or CASES:
-        per_call = (_count(arguments.src, case, arguments.calls) - loop) / arguments.calls
-        print(f"  {case:20s} {per_call:9,.0f}   {CASES[case]}", flush=True)
+    chosen = arguments.cases or [*CASES, *COLD]
+    calls = [case for case in chosen if case in CASES]
+    if calls:
+        print(f"instructions per call, callgrind, {arguments.calls:,} calls, src {arguments.src}")
+        loop = _count(arguments.src, "loop", arguments.calls)
+        for case in calls:
+            per_call = (_count(arguments.src, case, arguments.calls) - loop) / arguments.calls
+            print(f"  {case:20s} {per_call:11,.0f}   {CASES[case]}", flush=True)
+    colds = [case for case in chosen if case in COLD]
+    if colds:
+        print(f"instructions per cold start, callgrind, .pyc written first, src {arguments.src}")
+        for case in colds:
+            print(
+                f"  {case:20s} {_count_cold(arguments.src, case):11,}   {COLD[case][0]}", flush=True
+            )
     return 0
 
 
