@@ -48,6 +48,7 @@ keyed by the input, so a repeated input costs one lookup; :func:`clear_caches` f
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 import unicodedata
@@ -343,10 +344,12 @@ def _name_tables() -> dict[str, _Answer | str]:
     if _STATE.names is None:
         document = _load("names.json")
         names: dict[str, _Answer | str] = {}
+        # Pairs straight into the one dict: no dict per answer to build and merge (which cost
+        # twice as much), and no container per key for the garbage collector to walk.
         for target, keys in document["names"].items():
-            names.update(dict.fromkeys(keys.split("|"), target))
+            names.update(zip(keys.split("|"), itertools.repeat(target)))
         for means, keys in document["not_countries"].items():
-            names.update(dict.fromkeys(keys.split("|"), _NotCountry(means)))
+            names.update(zip(keys.split("|"), itertools.repeat(_NotCountry(means))))
         for key, candidates in document["ambiguous"].items():
             names[key] = _Ambiguous(tuple(candidates))
         _STATE.exact = {
