@@ -53,6 +53,10 @@ COLD = {
         "import residency; default_policy().assign('DE')",
         "import residency; residency.default_policy().assign('DE')",
     ),
+    "cold-name": (
+        "the same, then a first name lookup: assign('Deutschland')",
+        "import residency; p = residency.default_policy(); p.assign('DE'); p.assign('Deutschland')",
+    ),
     "cold-where": (
         "residency where DE, as the console script runs it",
         "import sys; from residency.cli import main; sys.argv[1:] = ['where', 'DE']; main()",
