@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from residency import Agreement, LegalBasis, default_policy
 from residency._chain import decode, reference_snapshot, snapshot
-from residency._fast import Ranker, decide, decision, decision_in_region
+from residency._fast import decide, decision, decision_in_region
+from residency._rank import Ranker
 from residency._time import from_micros, micros
 from residency.catalog import DataCenter, Provider
 from residency.errors import InvalidAgreement

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from residency import default_policy
-from residency._fast import Ranker
+from residency._rank import Ranker
 from residency._schema import CatalogFile
 from residency.catalog import DEFAULT_SCHEME, DataCenter, Provider
 from residency.placement import rendezvous_order

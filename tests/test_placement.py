@@ -21,7 +21,7 @@ from residency import (
     default_policy,
     load_policy,
 )
-from residency._fast import Ranker, _order_of_three
+from residency._rank import Ranker, _order_of_three
 from residency.placement import account_key, data_center_key, pair_hash, rendezvous_order
 
 if TYPE_CHECKING:

@@ -136,7 +136,7 @@ def rank(keys: Any, data_centers: Sequence[DataCenter]) -> Any:  # noqa: ANN401 
 _BY_COMPARISON: Final = 3
 """Up to this many data centers, rows are ordered by comparisons rather than a sort."""
 _ORDERS_BY_COMPARISONS: Final = (
-    # (k0 >= k1, k1 >= k2, k0 >= k2) as a number, to the order residency._fast's decision
+    # (k0 >= k1, k1 >= k2, k0 >= k2) as a number, to the order residency._rank's decision
     # tree gives (equal keys keep catalog order)
     (2, 1, 0), (1, 0, 2), (1, 2, 0), (1, 0, 2), (2, 0, 1), (0, 2, 1), (0, 1, 2), (0, 1, 2),
 )  # fmt: skip

@@ -145,7 +145,7 @@ def _encode(account_id: str) -> bytes:
 def account_key(account_id: str) -> int:
     """The 64-bit key of an account, stable across processes, platforms and versions.
 
-    :meth:`residency._fast.Ranker.order` computes the same key inline, on its hot path.
+    :meth:`residency._rank.Ranker.order` computes the same key inline, on its hot path.
     """
     return _stable_hash(_encode(account_id))
 
@@ -184,7 +184,7 @@ def rendezvous_order(account_id: str, data_centers: Sequence[DataCenter]) -> tup
 
     This is the definition of the order, written plainly: every data center scores the
     account (:func:`score`), the highest comes first, and equal scores keep catalog order.
-    :class:`residency._fast.Ranker` computes the same order faster, and the test suite pins
+    :class:`residency._rank.Ranker` computes the same order faster, and the test suite pins
     the two equal on thousands of accounts and region shapes.
 
     The order of a pair of data centers never depends on the others, nor on the input order:

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from residency import _data
 from residency._cache import RecentCache
-from residency._fast import Ranker, decide
+from residency._fast import decide
+from residency._rank import Ranker
 from residency._text import shown
 from residency._time import aware, from_micros, micros
 from residency.access import Access, who_can_access
