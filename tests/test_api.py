@@ -206,6 +206,23 @@ def test_importing_the_package_loads_no_module_of_it() -> None:
     assert not {"residency.policy", "residency.transfers", "residency.agreements"} & {*resolving}
 
 
+def test_placing_a_customer_loads_no_transfer_machinery() -> None:
+    """A first assign loads neither transfers, agreements nor access; a first check does."""
+    machinery = {
+        "residency._fast",
+        "residency.access",
+        "residency.agreements",
+        "residency.transfers",
+    }
+    placing = _modules_after("import residency; residency.default_policy().assign('DE')")
+    assert not machinery & {*placing}
+    checking = _modules_after(
+        "import residency; "
+        "residency.default_policy().check_transfer('DE', 'linode-eu', 'linode-us')"
+    )
+    assert {"residency._fast", "residency.agreements", "residency.transfers"} <= {*checking}
+
+
 def test_each_name_comes_from_the_module_that_defines_it() -> None:
     """Every public name is its module's object, kept on the package once read."""
     for module, names in residency._HOMES.items():

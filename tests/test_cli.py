@@ -994,6 +994,14 @@ def test_main_without_the_extra(
     assert (captured.out, captured.err) == ("", MISSING_EXTRA + "\n")
 
 
+def test_every_side_of_an_access_answer_has_its_words() -> None:
+    """Each Side an access answer can give has its words in the output, found by the member."""
+    from residency.access import Side  # noqa: PLC0415 - beside the only use
+
+    assert set(_render._SIDES) == {side.value for side in Side}
+    assert all(_render._SIDES[side] for side in Side)
+
+
 def _python(script: str) -> subprocess.CompletedProcess[str]:
     """Run ``script`` in a fresh interpreter of this environment."""
     return subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
@@ -1030,6 +1038,19 @@ def test_the_command_line_package_loads_no_library() -> None:
         "{'residency', 'click', 'rich', 'attrs', 'attr'}))"
     )
     assert _python(script).stdout == "['residency', 'residency.cli']\n"
+
+
+def test_where_loads_no_transfer_machinery() -> None:
+    """``residency where`` places a customer and loads neither transfers nor access."""
+    script = (
+        "import sys\nfrom residency.cli import main\ntry:\n    main(['where', 'DE'])\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m in {'residency._fast', 'residency.access', "
+        "'residency.transfers'}), file=sys.stderr)"
+    )
+    result = _python(script)
+    assert result.stdout.startswith("DE: region EU")
+    assert result.stderr == "[]\n"
 
 
 def test_the_commands_load_without_collecting_then_the_collector_runs() -> None:

@@ -21,11 +21,10 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from residency import _data
 from residency._cache import RecentCache
-from residency._fast import decide
+from residency._mode import Mode
 from residency._rank import Ranker
 from residency._text import shown
 from residency._time import aware, from_micros, micros
-from residency.access import Access, who_can_access
 from residency.catalog import Catalog, build_catalog
 from residency.errors import (
     CatalogError,
@@ -42,17 +41,18 @@ from residency.groups import build_groups, bundled_groups
 from residency.locations import CountryCode, Location, countries, resolve_location
 from residency.placement import Constraint, Placement
 from residency.rules import Assignment, Segment
-from residency.transfers import Mode, TransferDecision, decisions_logger, emit
 
 if TYPE_CHECKING:
     import logging
     from collections.abc import Callable, Iterable, Mapping
 
+    from residency.access import Access
     from residency.agreements import Agreement, AgreementIndex
     from residency.catalog import DataCenter, Rule
     from residency.groups import Group
     from residency.migration import AuditReport, MigrationPlan
     from residency.store import AgreementStore
+    from residency.transfers import TransferDecision
 
 __all__ = ["Policy", "default_policy", "load_policy"]
 
@@ -483,6 +483,8 @@ class Policy:
             except UnassignedLocation:
                 return None
 
+        from residency.access import who_can_access  # noqa: PLC0415 - on a miss only: see _DECIDE
+
         access = who_can_access(self.catalog, placement, consents=consents, region_of=region_of)
         if key is not None:
             view.access.put(key, (placement, access))
@@ -515,7 +517,7 @@ class Policy:
         """
         decision = self._decided(location, source, target, account_id, agreements, at)
         if (_LOGGER or _decisions()).isEnabledFor(_INFO):
-            emit(decision, mode=self.mode)
+            (_EMIT or _machinery()[1])(decision, mode=self.mode)
         return decision
 
     def _decided(  # noqa: PLR0913 - the inputs of a decision
@@ -547,7 +549,7 @@ class Policy:
             _refuse_iterators(agreements)
         catalog = self.catalog
         by_id = catalog._data_centers  # noqa: SLF001 - exact ids first, the method for the rest
-        return decide(
+        return (_DECIDE or _machinery()[0])(
             placement,
             (by_id.get(source) if source.__class__ is str else None) or catalog.data_center(source),
             (by_id.get(target) if target.__class__ is str else None) or catalog.data_center(target),
@@ -573,7 +575,7 @@ class Policy:
         ``residency.decisions`` logger and the decision is returned instead.
         """
         decision = self._decided(location, source, target, account_id, agreements, at)
-        emit(decision, mode=self.mode, enforced=True)  # one event for one call
+        (_EMIT or _machinery()[1])(decision, mode=self.mode, enforced=True)  # one event, one call
         if not decision.allowed and self.mode is Mode.ENFORCE:
             raise TransferDenied(decision)
         return decision
@@ -706,12 +708,31 @@ class Policy:
         self._now = None
 
 
+# The transfer machinery (the decision builders of residency._fast, the transfers module, the
+# agreement index they read) loads when a transfer is first checked: a program that only
+# places customers, such as ``residency where``, never loads it. Each global holds its
+# function from then on, so that a check pays one lookup of a global, not an import.
+_DECIDE: Callable[..., TransferDecision] | None = None
+"""residency._fast.decide, once a transfer has been checked."""
+_EMIT: Callable[..., None] | None = None
+"""residency.transfers.emit, likewise."""
 _LOGGER: logging.Logger | None = None
 """The decisions logger, once a check has asked for it (logging loads on the first check)."""
 
 
+def _machinery() -> tuple[Callable[..., TransferDecision], Callable[..., None]]:
+    global _DECIDE, _EMIT  # loaded once, then read as globals
+    from residency._fast import decide  # noqa: PLC0415 - lazy by design: see above
+    from residency.transfers import emit  # noqa: PLC0415 - lazy by design: see above
+
+    _DECIDE, _EMIT = decide, emit
+    return decide, emit
+
+
 def _decisions() -> logging.Logger:
     global _LOGGER  # noqa: PLW0603 - one logger, looked up once
+    from residency.transfers import decisions_logger  # noqa: PLC0415 - lazy by design
+
     _LOGGER = decisions_logger()
     return _LOGGER
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from residency import _wire
+from residency._mode import Mode
 from residency._text import shown
 from residency._time import from_micros
 
@@ -70,15 +71,6 @@ class TransferBasis(enum.StrEnum):
     """The target is outside the home region, and an agreement in force covers it."""
     DENIED = "denied"
     """The target is outside the home region, and no agreement in force covers it."""
-
-
-class Mode(enum.StrEnum):
-    """What ``enforce_transfer`` does with a denial."""
-
-    ENFORCE = "enforce"
-    """Raise :class:`~residency.errors.TransferDenied`."""
-    AUDIT = "audit"
-    """Let the move through, and log the would-be denial at WARNING."""
 
 
 AT_MICROS = "_at_micros"

@@ -31,7 +31,6 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any, Final
 
 from residency._text import escape, json_escape
-from residency.access import NOT_NAMED, Side
 from residency.agreements import Agreement, UnusableAgreement
 from residency.catalog import NOT_STATED, stated
 from residency.cli._layout import (
@@ -97,9 +96,11 @@ PIPE_WIDTH: Final = 4000
 a table row or a reason stays on one line, for ``grep`` and for pasting into a reply."""
 
 _SIDES: Final = {
-    Side.INSIDE: "inside the region",
-    Side.OUTSIDE: "outside the region",
-    Side.UNKNOWN: "may be outside the region",
+    # By the values of residency.access.Side, a StrEnum whose members look these up as they
+    # are: the access module loads only for the commands that show access.
+    "inside": "inside the region",
+    "outside": "outside the region",
+    "unknown": "may be outside the region",
 }
 
 
@@ -452,6 +453,8 @@ def subprocessors_view(catalog: Catalog) -> Part:
     The table names each sub-processor, its kind and whether it needs consent; its role,
     where it sits and whether it is a group company follow, then each condition quoted once.
     """
+    from residency.access import NOT_NAMED  # noqa: PLC0415 - see _SIDES
+
     if not catalog.subprocessors:
         return text(f"Catalog {catalog.id} lists no sub-processors besides its data centers.")
     footnotes = _Footnotes()
