@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib
 import json
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -232,6 +233,20 @@ def test_each_name_comes_from_the_module_that_defines_it() -> None:
             assert residency.__dict__[name] is getattr(defining, name)
     assert sorted(residency._HOME) == EXPORTED
     assert set(EXPORTED) <= set(dir(residency))
+
+
+def test_every_public_module_is_an_attribute_of_the_package() -> None:
+    """Each public module of residency is read as an attribute of the package, as before."""
+    public = {
+        module.name
+        for module in pkgutil.iter_modules(residency.__path__)
+        if not module.name.startswith("_")
+    }
+    assert public == residency._MODULES
+    loaded = _modules_after("import residency; residency.catalog.NOT_STATED; residency.rules")
+    assert {"residency.catalog", "residency.rules"} <= {*loaded}
+    for name in sorted(public - {"dask", "frames"}):  # those two need their extras' imports
+        assert getattr(residency, name) is importlib.import_module(f"residency.{name}")
 
 
 def test_the_names_for_type_checkers_are_the_names_at_run_time() -> None:

@@ -214,6 +214,16 @@ _HOMES: Final[dict[str, tuple[str, ...]]] = {
 _HOME: Final = {name: module for module, names in _HOMES.items() for name in names}
 """Each public name -> the module that defines it."""
 
+_MODULES: Final = frozenset(
+    {
+        *_HOMES,
+        *("cli", "dask", "data", "frames", "groups", "rules", "testing"),
+    }
+)
+"""The public modules of residency, each imported when first read as an attribute of the
+package (``residency.catalog.NOT_STATED`` after ``import residency``), as a package that
+imported them itself would have them."""
+
 
 def __getattr__(name: str) -> Any:  # noqa: ANN401 - each lazy name has its own type
     # Read only when asked for, then kept as a global of the package, so that this runs once
@@ -227,6 +237,8 @@ def __getattr__(name: str) -> Any:  # noqa: ANN401 - each lazy name has its own 
         return version("residency")
     module = _HOME.get(name)
     if module is None:
+        if name in _MODULES:
+            return importlib.import_module(f"residency.{name}")  # the import binds it here
         message = f"module 'residency' has no attribute {name!r}"
         raise AttributeError(message)
     value = getattr(importlib.import_module(f"residency.{module}"), name)
