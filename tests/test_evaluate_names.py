@@ -153,6 +153,7 @@ def test_cldr_codes_expect_countries_places_or_no_country() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.no_cover  # every CLDR name resolved, traced line by line: covered elsewhere
 def test_cldr_names_meet_the_figures() -> None:
     """Every CLDR territory name of every locale resolves with no failure and the shares asked."""
     pytest.importorskip("babel")

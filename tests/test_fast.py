@@ -93,6 +93,7 @@ def _decision_fields(decision: object) -> dict[str, object]:
     return fields
 
 
+@pytest.mark.no_cover  # thousands of moves traced line by line cover nothing new
 def test_decide_gives_the_defined_decision_on_thousands_of_moves() -> None:
     """Over random agreements, accounts, moves and moments, decide equals the plain rule."""
     policy = default_policy()
