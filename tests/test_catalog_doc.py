@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import pathlib
 import re
 from typing import TYPE_CHECKING
 
 import pytest
+from tests import scripts
 
 from residency import default_policy
 from residency.catalog import NOT_STATED
@@ -17,19 +17,13 @@ if TYPE_CHECKING:
     from types import ModuleType
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "scripts" / "build_catalog_doc.py"
 PAGE = ROOT / "docs" / "bundled-catalog.md"
 
 
 @pytest.fixture(scope="module")
 def script() -> ModuleType:
     """The page builder, imported from its file (scripts are not a package)."""
-    spec = importlib.util.spec_from_file_location("build_catalog_doc", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return scripts.load("build_catalog_doc")
 
 
 @pytest.fixture(scope="module")

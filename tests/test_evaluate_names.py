@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from tests import scripts
 
 from residency.locations import CountryCode, Location
 
 if TYPE_CHECKING:
-    from types import ModuleType
+    from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "evaluate_names.py"
-
-
-def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("evaluate_names", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-evaluate_names = _load_script()
+evaluate_names = scripts.load("evaluate_names")
 
 # One row per outcome, and two rows of statuses that are not scored.
 ROWS = (

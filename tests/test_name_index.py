@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import doctest
-import importlib.util
 import json
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pycountry
 import pytest
+from tests import scripts
 from tests.once import once
 
 from residency import _data
@@ -21,24 +21,12 @@ from residency._normalize import normalize
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "build_name_index.py"
 GENERATED = ("countries.json", "names.json", "subdivisions.json")
 
 
-def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_name_index", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # pickle finds its classes (Entry, Tier) by this name
-    spec.loader.exec_module(module)
-    return module
-
-
-build_name_index = _load_script()
+build_name_index = scripts.load("build_name_index")  # pickle finds Entry and Tier by name
 
 
 def _json(name: str) -> Any:  # noqa: ANN401 - the shape is the file's

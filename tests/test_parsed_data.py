@@ -4,36 +4,21 @@ from __future__ import annotations
 
 import binascii
 import datetime
-import importlib.util
 import math
-import sys
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
+from tests import scripts
 
 from residency import _data
 from residency.data import _parsed
 
-if TYPE_CHECKING:
-    from types import ModuleType
-
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "build_parsed_data.py"
 
 
-def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_parsed_data", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-build_parsed_data = _load_script()
+build_parsed_data = scripts.load("build_parsed_data")
 SOURCES: tuple[str, ...] = build_parsed_data.SOURCES
 
 
