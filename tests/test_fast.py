@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from residency import Agreement, LegalBasis, default_policy
 from residency._chain import decode, reference_snapshot, snapshot
-from residency._fast import decide, decision, decision_in_region
+from residency._fast import decide, decision
 from residency._rank import Ranker
 from residency._time import from_micros, micros
 from residency.catalog import DataCenter, Provider
@@ -239,11 +239,14 @@ def test_a_decision_made_for_the_present_reads_its_moment_exactly_once_asked() -
 
 
 def test_the_in_region_decision_is_the_general_one() -> None:
-    """decision_in_region(...) equals decision(True, IN_REGION, ..., None, (), False, ())."""
+    """A move within the home region, which decide builds from a template, is decision(...)."""
     from residency.transfers import TransferBasis  # noqa: PLC0415
 
     policy = default_policy()
     catalog = policy.catalog
+    index = policy.check_agreements(())  # checked: the template answers for an account too
+    known = index.checked_against
+    assert known is not None
     misplaced = False
     for location in ("DE", "GB", "US", "SG"):
         placement = policy.assign(location)
@@ -251,7 +254,7 @@ def test_the_in_region_decision_is_the_general_one() -> None:
             for target in catalog.data_centers_in(placement.region):
                 for at in (datetime(2026, 6, 1, tzinfo=UTC), 1_780_000_000_000_000):
                     for account in (None, "acme"):
-                        fast = decision_in_region(placement, source, target, at, account)
+                        fast = decide(placement, source, target, account, index, at, known)
                         allowed = (True, TransferBasis.IN_REGION, placement, source, target)
                         plain = decision(*allowed, at, account, None, (), misplaced, ())
                         assert vars(fast) == vars(plain)

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from residency.placement import Placement
     from residency.store import AgreementStore
 
-__all__ = ["decide", "decision", "decision_in_region"]
+__all__ = ["decide", "decision"]
 
 
 def _index(
@@ -84,7 +84,23 @@ def decide(  # noqa: C901, PLR0912, PLR0913 - the inputs of a decision, decided 
         agreements.checked_against is known_destinations  # type: ignore[union-attr]
     )
     if in_region and source_covered and (account_id is None or checked):
-        return decision_in_region(placement, source, target, at, account_id)
+        # The common answer, built in place: six of its eleven fields are the same for every
+        # move within the home region from inside it, so the new decision's dict takes all
+        # eleven from a template at once and then the five that vary (no new key, no resize:
+        # about two thirds of building the dict afresh, as decision() does).
+        made = _new(TransferDecision)
+        fields = made.__dict__
+        if at.__class__ is int:
+            fields.update(_IN_REGION_NOW)
+            fields[AT_MICROS] = at
+        else:
+            fields.update(_IN_REGION)
+            fields["at"] = at
+        fields["placement"] = placement
+        fields["source"] = source
+        fields["target"] = target
+        fields["account_id"] = account_id
+        return made
     agreement: Agreement | None = None
     lapsed: list[Agreement] = []
     unusable: tuple[UnusableAgreement, ...] = ()
@@ -177,35 +193,6 @@ def decision(  # noqa: PLR0913 - every field of a decision
             "unusable": unusable,
         },
     )
-    return made
-
-
-def decision_in_region(
-    placement: Placement,
-    source: DataCenter,
-    target: DataCenter,
-    at: datetime | int,
-    account_id: str | None,
-    /,
-) -> TransferDecision:
-    """:func:`decision` of a move within the home region from inside it, the common answer.
-
-    Six of the eleven fields are the same for every such move: the new decision's dict takes
-    all eleven from a template at once and then the five that vary, no new key and no
-    resize, which costs about two thirds of building the dict afresh.
-    """
-    made = _new(TransferDecision)
-    fields = made.__dict__
-    if at.__class__ is int:
-        fields.update(_IN_REGION_NOW)
-        fields[AT_MICROS] = at
-    else:
-        fields.update(_IN_REGION)
-        fields["at"] = at
-    fields["placement"] = placement
-    fields["source"] = source
-    fields["target"] = target
-    fields["account_id"] = account_id
     return made
 
 
