@@ -5,9 +5,11 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+import attrs
 import pycountry
 import pytest
 
@@ -19,6 +21,7 @@ from residency import (
     UnknownLocation,
     default_policy,
 )
+from residency.groups import Membership
 from residency.locations import countries
 
 if TYPE_CHECKING:
@@ -172,6 +175,49 @@ def test_caches_can_be_cleared() -> None:
     before = policy.assign("Deutschland", account_id="acme")
     policy.clear_caches()
     assert policy.assign("Deutschland", account_id="acme") == before
+
+
+@pytest.mark.parametrize("first", ["assign", "check_transfer"])
+def test_an_answer_for_now_follows_the_clock_into_the_next_time_segment(first: str) -> None:
+    """While the present's segment has an end, the policy reads the clock; past it, the next.
+
+    A catalog in which France leaves the EU member states half a second from now: until then
+    the rule of the EU member states decides it, afterwards the rule of the rest of Europe
+    (the same region, another rule). Every call for now follows, cached or not, whichever
+    kind of call first read the clock; from then on the present lies in the last segment,
+    which lasts for good.
+    """
+    catalog = default_policy().catalog
+    member_states = catalog.groups["eu-member-states"]
+    leaves = datetime.now(UTC) + timedelta(seconds=0.5)
+    kept = tuple(member for member in member_states.members if member.country != "FR")
+    groups = {
+        **catalog.groups,
+        "eu-member-states": attrs.evolve(
+            member_states, members=(*kept, Membership("FR", until=leaves))
+        ),
+    }
+    policy = Policy(attrs.evolve(catalog, groups=groups))
+    index = policy.check_agreements(())
+
+    def rules_now() -> set[str]:
+        rules = [policy.assign("FR").rule, policy.assign("FR", account_id="acme").rule]
+        rules.append(policy.who_can_access("FR").rule)
+        decided = policy.check_transfer("FR", "linode-eu", "linode-eu", agreements=index)
+        return {rule.id for rule in (*rules, decided.placement.rule)}
+
+    if first == "check_transfer":
+        policy.check_transfer("FR", "linode-eu", "linode-eu", agreements=index)
+    member_rule, europe_rule = catalog.rules[2], catalog.rules[3]
+    assert "eu-member-states" in member_rule.groups
+    assert "m49-europe" in europe_rule.groups
+    assert rules_now() == {member_rule.id}
+    while datetime.now(UTC) < leaves:
+        time.sleep(0.02)
+    assert rules_now() == {europe_rule.id}
+    assert rules_now() == {europe_rule.id}  # remembered now, in the last segment
+    before = leaves - timedelta(microseconds=1)
+    assert policy.assign("FR", at=before).rule.id == member_rule.id
 
 
 def test_values_pickle() -> None:

@@ -147,8 +147,12 @@ class Policy:
             region.id: Ranker(catalog.data_centers_in(region.id)) for region in catalog.regions
         }
         self._destinations = frozenset(self._rankers) | {dc.id for dc in catalog.data_centers}
+        self._by_id = {dc.id: dc for dc in catalog.data_centers}  # a plain dict: one lookup
         self._views: dict[int, _View] = {}
         self._now: _View | None = None
+        # The view of the present once the present lies in a segment without an end: from
+        # then on every moment does, so a call for now need not read the clock.
+        self._forever: _View | None = None
 
     def __repr__(self) -> str:
         return f"<Policy catalog={self.catalog.id!r} mode={self.mode.value!r}>"
@@ -176,9 +180,15 @@ class Policy:
             view = self._now
             if view is not None and time.time() < view.expires:
                 return view
-            view = self._now = self._view_at(datetime.now(UTC))
-            return view
+            return self._present(datetime.now(UTC))
         return self._view_at(aware(at, "at"))
+
+    def _present(self, now: datetime) -> _View:
+        """The view of ``now``, the clock just read, remembered as the present's."""
+        view = self._now = self._view_at(now)
+        if view.segment.end is None:
+            self._forever = view
+        return view
 
     def _view_at(self, at: datetime) -> _View:
         segment = self.assignment.segment_at(at)
@@ -210,9 +220,11 @@ class Policy:
             InvalidTime: ``at`` is naive or not a datetime.
             NoEligibleDataCenter: no data center of the region meets ``constraint``.
         """
-        view = self._now  # the hot path, inlined: now, a plain str, an account seen lately
-        if at is not None or view is None or time.time() >= view.expires:
-            view = self._view(at)
+        view = self._forever  # the hot path, inlined: now, a plain str, an account seen lately
+        if view is None or at is not None:
+            view = self._now
+            if at is not None or view is None or time.time() >= view.expires:
+                view = self._view(at)
         if location.__class__ is str:
             placement = view.placed.current.get(location) or view.placed.get(location)
         else:
@@ -453,9 +465,11 @@ class Policy:
             LocationError: ``location`` is invalid, unknown, ambiguous or unassigned.
             UnknownConsent: a consent names no sub-processor id or kind of the catalog.
         """
-        view = self._now  # the hot path, inlined: now, a plain str, consents seen lately
-        if at is not None or view is None or time.time() >= view.expires:
-            view = self._view(at)
+        view = self._forever  # the hot path, inlined: now, a plain str, consents seen lately
+        if view is None or at is not None:
+            view = self._now
+            if at is not None or view is None or time.time() >= view.expires:
+                view = self._view(at)
         if location.__class__ is str:
             placement = view.placed.current.get(location) or view.placed.get(location)
         else:
@@ -535,7 +549,7 @@ class Policy:
             when = _time_ns() // 1000  # now, in microseconds: as datetime.now(UTC) reads it
             view = self._now
             if view is None or when >= view.until:
-                view = self._now = self._view_at(from_micros(when))
+                view = self._present(from_micros(when))
         else:
             when = aware(at, "at")
             view = self._view_at(when)
@@ -548,7 +562,7 @@ class Policy:
         if agreements.__class__ not in _REUSABLE:
             _refuse_iterators(agreements)
         catalog = self.catalog
-        by_id = catalog._data_centers  # noqa: SLF001 - exact ids first, the method for the rest
+        by_id = self._by_id  # exact ids first, the catalog's method for the rest
         return (_DECIDE or _machinery()[0])(
             placement,
             (by_id.get(source) if source.__class__ is str else None) or catalog.data_center(source),
@@ -705,7 +719,7 @@ class Policy:
     def clear_caches(self) -> None:
         """Forget every remembered answer; the next questions are answered afresh."""
         self._views.clear()
-        self._now = None
+        self._now = self._forever = None
 
 
 # The transfer machinery (the decision builders of residency._fast, the transfers module, the
