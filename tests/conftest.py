@@ -86,6 +86,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.serial)
 
 
+@contextlib.contextmanager
+def _untraced() -> Iterator[None]:
+    """Run the body with no tracer on this thread or on new threads, then put them back."""
+    tracer, threads = sys.gettrace(), threading.gettrace()
+    sys.settrace(None)
+    threading.settrace(None)  # type: ignore[arg-type]  # None clears it, as for sys.settrace
+    try:
+        yield
+    finally:
+        sys.settrace(tracer)
+        threading.settrace(threads)  # type: ignore[arg-type]  # what it was, None included
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, object, object]:
+    """Make the fixtures of a ``no_cover`` test untraced too (pytest-cov pauses for its call).
+
+    A costly session fixture (the name index the build produces) is made in the setup of
+    the first test that asks for it; its tests are marked ``no_cover``, and so is its making.
+    """
+    if item.get_closest_marker("no_cover") is None:
+        return (yield)
+    with _untraced():
+        return (yield)
+
+
 @pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     """Run a ``no_cover`` test untraced, in a pytest-xdist worker too.
@@ -97,14 +123,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     """
     if item.get_closest_marker("no_cover") is None:
         return (yield)
-    tracer, threads = sys.gettrace(), threading.gettrace()
-    sys.settrace(None)
-    threading.settrace(None)  # type: ignore[arg-type]  # None clears it, as for sys.settrace
-    try:
+    with _untraced():
         return (yield)
-    finally:
-        sys.settrace(tracer)
-        threading.settrace(threads)  # type: ignore[arg-type]  # what it was, None included
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -122,6 +122,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, sources: Sources) -> dict[st
     return once(tmp_path_factory, "name-index-built", lambda: _build(sources))
 
 
+@pytest.mark.no_cover  # the build reads all of CLDR: traced, half a minute that covers nothing new
 @pytest.mark.slow
 def test_generated_files_are_current(built: dict[str, bytes]) -> None:
     """The committed data files and conflict report are exactly what the build produces now."""
@@ -261,6 +262,7 @@ def test_source_document_names() -> None:
     assert normalize("châu Âu") in document["not_countries"]["a region (Europe)"].split("|")
 
 
+@pytest.mark.no_cover  # the build reads all of CLDR: traced, half a minute that covers nothing new
 def test_build_refuses_a_clashing_alias(monkeypatch: pytest.MonkeyPatch, sources: Sources) -> None:
     """The build stops when a curated alias would pick one country of an ambiguous name."""
     _read_once(monkeypatch, sources)
@@ -277,6 +279,7 @@ def test_build_refuses_a_clashing_alias(monkeypatch: pytest.MonkeyPatch, sources
         build_name_index.build()
 
 
+@pytest.mark.no_cover  # the build reads all of CLDR: traced, half a minute that covers nothing new
 def test_build_refuses_an_undecided_region_name(
     monkeypatch: pytest.MonkeyPatch, sources: Sources
 ) -> None:
@@ -295,6 +298,7 @@ def test_build_refuses_an_undecided_region_name(
         build_name_index.build()
 
 
+@pytest.mark.no_cover  # the build reads all of CLDR: traced, half a minute that covers nothing new
 def test_explain_shows_every_source(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, sources: Sources
 ) -> None:
@@ -322,6 +326,7 @@ def test_runtime_never_imports_babel() -> None:
     assert completed.returncode == 0, completed.stderr
 
 
+@pytest.mark.no_cover  # the build reads all of CLDR: traced, half a minute that covers nothing new
 def test_check_mode_reports_current_files(
     built: dict[str, bytes], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -338,6 +343,7 @@ def test_script_doctests() -> None:
     assert failures == 0
 
 
+@pytest.mark.no_cover  # the build reads all of CLDR: traced, half a minute that covers nothing new
 def test_check_mode_reports_a_stale_file(
     built: dict[str, bytes], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
