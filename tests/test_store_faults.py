@@ -43,7 +43,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -337,6 +337,31 @@ def _kill_after(
     return [json.loads(line) for line in received.split(b"\n") if line]
 
 
+_WRITERS: Final = f"residency-killed-writer-{os.getpid()}"
+"""The application name the crash test's writers give PostgreSQL, to find their sessions by."""
+
+
+def _as_writer(target: str) -> str:
+    """``target`` as a crash test's writer opens it: on PostgreSQL, named :data:`_WRITERS`."""
+    if backend_of(target) != "postgres":
+        return target
+    return f"{target}{'&' if '?' in target else '?'}application_name={_WRITERS}"
+
+
+def _wait_for_killed_sessions(monitor: Raw, where: str) -> None:
+    """Wait until PostgreSQL has ended the session of every writer killed so far.
+
+    SIGKILL ends the client, not its session on the server: a COMMIT the server had already
+    received still completes after the writer died, then the session ends. Until it has, the
+    write in flight may land at any moment, between two reads of the check.
+    """
+    deadline = time.monotonic() + 30
+    query = "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
+    while monitor.execute(query, [_WRITERS])[0][0]:
+        assert time.monotonic() < deadline, f"{where}: a killed writer's session lives on"
+        time.sleep(0.002)
+
+
 def _check_after_kill(
     store: AgreementStore,
     messages: list[list[Any]],
@@ -457,14 +482,16 @@ def test_killed_writers_lose_no_acknowledged_write(target: str, tmp_path: pathli
     fork (SQLite's locks are per process: no connection may be open across a fork). On
     PostgreSQL, where a new store costs tens of milliseconds, the store opened after a round's
     first kill checks the later ones, still open; the next writer opens its own, and a new one
-    checks the round's last.
+    checks the round's last. There the check waits first until the server has ended the
+    killed writer's session, which may still be committing its write in flight.
     """
     rng = random.Random(20261025)  # noqa: S311 - reproducible test data, not secrets
     rounds, per_round = (20, 10) if backend_of(target) == "sqlite" else (10, 20)
     keep_open = backend_of(target) == "postgres"
     stats = CrashStats()
-    with fresh_targets(target, tmp_path) as fresh:
+    with fresh_targets(target, tmp_path) as fresh, contextlib.ExitStack() as stack:
         windows = Windows.measure(fresh)
+        monitor = stack.enter_context(raw(target)) if keep_open else None
         for round_number in range(rounds):
             store_target = fresh(f"crash{round_number}")
             history: list[Summary] = []
@@ -475,13 +502,15 @@ def test_killed_writers_lose_no_acknowledged_write(target: str, tmp_path: pathli
                     prefix = f"r{round_number}i{iteration}"
                     where = f"round {round_number}, iteration {iteration}, at {delay * 1e3:.2f} ms"
                     messages = _kill_after(
-                        store_target,
+                        _as_writer(store_target),
                         delay,
                         rng.randrange(1 << 32),
                         _live(history),
                         prefix,
                         after_open=iteration > 0,
                     )
+                    if monitor is not None:
+                        _wait_for_killed_sessions(monitor, where)
                     windows.learn(messages, making=iteration == 0)
                     if store is None:
                         store = AgreementStore(store_target)
