@@ -10,7 +10,7 @@ import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 import click
@@ -1040,17 +1040,45 @@ def test_the_command_line_package_loads_no_library() -> None:
     assert _python(script).stdout == "['residency', 'residency.cli']\n"
 
 
+_MACHINERY: Final = (
+    "residency._fast",
+    "residency.access",
+    "residency.agreements",
+    "residency.cli._agreement_commands",
+    "residency.cli._agreements",
+    "residency.transfers",
+)
+"""What placing a customer does not need: transfers, access and the agreements' commands."""
+
+
 def test_where_loads_no_transfer_machinery() -> None:
-    """``residency where`` places a customer and loads neither transfers nor access."""
+    """``residency where`` places a customer and loads none of :data:`_MACHINERY`."""
     script = (
         "import sys\nfrom residency.cli import main\ntry:\n    main(['where', 'DE'])\n"
         "except SystemExit:\n    pass\n"
-        "print(sorted(m for m in sys.modules if m in {'residency._fast', 'residency.access', "
-        "'residency.transfers'}), file=sys.stderr)"
+        f"print(sorted(m for m in sys.modules if m in {set(_MACHINERY)!r}), file=sys.stderr)"
     )
     result = _python(script)
     assert result.stdout.startswith("DE: region EU")
     assert result.stderr == "[]\n"
+
+
+def test_the_agreements_group_loads_when_named_and_is_listed_before() -> None:
+    """The group is in the help before it loads, and loads when a command line names it."""
+    script = (
+        "import sys\nfrom residency.cli._app import cli\nfrom click.testing import CliRunner\n"
+        "loaded = lambda: 'residency.cli._agreement_commands' in sys.modules\n"
+        "before = loaded()\n"
+        "names = cli.list_commands(None)\n"
+        "listed = loaded()\n"
+        "result = CliRunner().invoke(cli, ['agreements', '--help'])\n"
+        "print(before, listed, 'agreements' in names, result.exit_code, loaded())\n"
+        "print(result.stdout.splitlines()[0])"
+    )
+    assert _python(script).stdout.splitlines() == [
+        "False False True 0 True",
+        "Usage: residency agreements [OPTIONS] COMMAND [ARGS]...",
+    ]
 
 
 def test_the_commands_load_without_collecting_then_the_collector_runs() -> None:

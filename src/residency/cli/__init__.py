@@ -2,8 +2,9 @@
 
 It needs the ``cli`` extra (``pip install 'residency[cli]'``: click and rich). This module
 imports neither, so that without them :func:`main` says so in one line instead of a
-traceback; the commands live in ``residency.cli._app``, their output in
-``residency.cli._render``, and importing ``residency`` itself never loads any of them. A
+traceback; the commands live in ``residency.cli._app`` (those of the agreement store in
+``residency.cli._agreement_commands``, loaded when a command line names them), their output
+in ``residency.cli._render``, and importing ``residency`` itself never loads any of them. A
 command imports only what it needs: rich loads only where it lays out output for a terminal
 or what must fold (see :mod:`residency.cli._layout`), the agreement store only for commands
 that open one, the file readers only for commands that read files.

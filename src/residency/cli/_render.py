@@ -31,7 +31,6 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any, Final
 
 from residency._text import escape, json_escape
-from residency.agreements import Agreement, UnusableAgreement
 from residency.catalog import NOT_STATED, stated
 from residency.cli._layout import (
     Column,
@@ -46,6 +45,9 @@ from residency.cli._layout import (
 )
 from residency.locations import country_name, subdivision_name
 
+# residency.agreements loads with what holds agreements (a store, a file): the views of
+# agreements import its classes themselves, so that `residency where` does not load it.
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from datetime import datetime
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from residency.access import Access, Party
+    from residency.agreements import Agreement
     from residency.catalog import Catalog, DataCenter, Quote
     from residency.placement import Placement
     from residency.policy import Policy
@@ -586,6 +589,8 @@ def agreement_event_view(event: Event, *, store: str, title: str, at: datetime) 
     ``title`` heads it, before the id (``Recorded agreement``); ``at`` is the moment whether
     the agreement is in force is told for (now).
     """
+    from residency.agreements import UnusableAgreement  # noqa: PLC0415 - see the imports
+
     agreement = event.agreement
     rows = [("Account", event.account_id), ("Version", str(event.version))]
     if isinstance(agreement, UnusableAgreement):
@@ -632,6 +637,8 @@ def agreements_data(
 
     Agreements that cannot be read are listed apart, each with why.
     """
+    from residency.agreements import Agreement, UnusableAgreement  # noqa: PLC0415 - see the imports
+
     usable = [
         {**event.agreement.to_dict(), "version": event.version}
         for event in events
@@ -660,6 +667,8 @@ def agreements_view(
     events: Sequence[Event], *, store: str, account: str | None, at: datetime | None
 ) -> Part:
     """``agreements list`` for people: a table, then those that cannot be read, if any."""
+    from residency.agreements import UnusableAgreement  # noqa: PLC0415 - see the imports
+
     whose = f"account {account}" if account is not None else "every account"
     when = f", in force at {at.isoformat()}" if at is not None else ""
     table = Listing(
@@ -705,6 +714,8 @@ def agreements_view(
 
 def _changed(change: Mapping[str, Mapping[str, Any]] | None, event: Event) -> str:
     """What an event changed, in a line: ``field: before -> after; ...``."""
+    from residency.agreements import UnusableAgreement  # noqa: PLC0415 - see the imports
+
     agreement = event.agreement
     if isinstance(agreement, UnusableAgreement):
         return f"cannot be read: {agreement.reason}"
