@@ -38,6 +38,8 @@ CASES = {
     "assign-repeat": "assign(x, account_id=a), one of 2,000 accounts asked before",
     "floor-dict": "a dict lookup of one of 2,000 accounts",
     "assign-plain": "assign(x), no account",
+    "floor-call": "the call alone: a method that does nothing, assign's signature, as assign(x)",
+    "floor-call-account": "the same method, called as assign(x, account_id=a)",
     "access": "who_can_access(x), warm",
     "transfer-in-region": "check_transfer, in region (EU -> EU), 2,000 accounts",
     "transfer-allowed": "check_transfer, cross-region, allowed by an agreement",
@@ -69,7 +71,7 @@ sys.path.insert(0, {benchmarks!r})
 import _inputs
 _inputs.ACCOUNTS = 2_000
 from residency import default_policy
-from _floors import PlainTransfers
+from _floors import EmptyPolicy, PlainTransfers
 case, count = sys.argv[1], int(sys.argv[2])
 policy = default_policy()
 agreements = _inputs.agreements()
@@ -103,6 +105,12 @@ elif case == "floor-dict":
     for a in asked: get(a)
 elif case == "assign-plain":
     for a in asked: assign("DE")
+elif case == "floor-call":
+    empty = EmptyPolicy().assign
+    for a in asked: empty("DE")
+elif case == "floor-call-account":
+    empty = EmptyPolicy().assign
+    for a in asked: empty("DE", account_id=a)
 elif case == "access":
     access = policy.who_can_access
     for a in asked: access("DE")

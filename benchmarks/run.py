@@ -43,7 +43,7 @@ import _cold
 import _frames
 import _inputs
 import _store
-from _floors import PlainTransfers
+from _floors import EmptyPolicy, PlainTransfers
 from _timing import Contender, Timing, duration, measure, measure_together, rate, ratio
 from residency import UnknownLocation, default_policy, resolve_location
 from residency.errors import LocationError
@@ -897,6 +897,7 @@ def policy_section(settings: Settings) -> Section:
         "pool, are asked again and again (every one once per pass, in a new order each "
         "pass), after a warm-up that asked each of them"
     )
+    section.notes.append(_call_floor_note(settings, stream))
     section.rows.append(_access_row(settings, policy, pool, stream))
     section.notes.append(
         f"who_can_access(x), no consents, {settings.calls // 5:,} calls a repeat: warm (the "
@@ -906,6 +907,32 @@ def policy_section(settings: Settings) -> Section:
     section.rows.extend(_transfer_rows(settings, policy, pool, section.notes))
     section.rows.append(_order_cache_row(settings, section.notes))
     return section
+
+
+def _call_floor_note(settings: Settings, stream: Sequence[str]) -> str:
+    """What the call of assign costs by itself: a method that does nothing, same signature."""
+    empty = EmptyPolicy().assign
+    accounts = _inputs.fresh_accounts(REPEATED_ACCOUNTS, 40)
+    calls = settings.calls // 2
+    asked = (accounts * (calls // len(accounts) + 1))[:calls]
+    pairs = list(zip(stream[:calls], asked, strict=True))
+    timings = measure_together(
+        {
+            "plain": _calling(empty, stream, calls=settings.calls, repeats=settings.repeats),
+            "account": Contender(
+                _always(functools.partial(_assign_with_accounts, empty, pairs)),
+                len(pairs),
+                settings.repeats,
+            ),
+        }
+    )
+    return (
+        "the call alone: a method that does nothing, with the signature of assign "
+        "(keyword-only arguments with defaults, as SPEC section 11 has them), takes "
+        f"{duration(timings['plain'].median_ns)} called as assign(x) and "
+        f"{duration(timings['account'].median_ns)} as assign(x, account_id=a), in the same "
+        "loops as the rows"
+    )
 
 
 REPEATED_ACCOUNTS = 5_000
