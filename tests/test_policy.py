@@ -15,6 +15,7 @@ import pytest
 
 from residency import (
     Agreement,
+    InvalidConstraint,
     InvalidLocation,
     Policy,
     UnassignedLocation,
@@ -279,6 +280,42 @@ def test_an_account_asked_again_gets_the_same_answer_as_the_first_time() -> None
             plain = policy.assign(location)
             assert placement.location == plain.location
             assert placement.data_centers == rendezvous_order(account, plain.data_centers)
+
+
+def test_the_account_memo_answers_only_the_text_it_remembers() -> None:
+    """A repeated account is answered from memory only for the same plain text, unconstrained.
+
+    Another text, a Location, a str subclass whose ``__eq__`` says yes to anything, and a
+    constraint each get the answer the definition gives, and a constraint is checked.
+    """
+    from residency.placement import Constraint, rendezvous_order  # noqa: PLC0415
+
+    class Liar(str):
+        __slots__ = ()
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        def __hash__(self) -> int:
+            return hash("DE")
+
+    policy = default_policy()
+    germany = policy.assign("DE").location
+    asked: list[object] = ["DE", "DE", Liar("JP"), "DE", germany, "DE", Liar("DE"), "DE", "JP"]
+    for account in [f"acct-{number}" for number in range(200)]:
+        for location in asked:
+            placement = policy.assign(location, account_id=account)
+            plain = policy.assign(str(location) if isinstance(location, str) else location)
+            assert placement.location == plain.location, (account, location)
+            assert placement.data_centers == rendezvous_order(account, plain.data_centers)
+        assert policy.assign(Liar("JP"), account_id=account).region == "APAC"
+        kept = policy.assign("DE", account_id=account, constraint=Constraint(providers={"aws"}))
+        assert {dc.provider.id for dc in kept.data_centers} == {"aws"}
+        with pytest.raises(InvalidConstraint):
+            policy.assign("DE", account_id=account, constraint=Constraint(providers={"nope"}))
+        assert policy.assign("DE", account_id=account).data_centers == rendezvous_order(
+            account, policy.assign("DE").data_centers
+        )
 
 
 def test_the_account_and_order_caches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -105,8 +105,9 @@ class _View:
         self.placed: RecentCache[object, Placement] = RecentCache(
             PLACEMENT_CACHE_SIZE // 2, functools.partial(place, self)
         )
-        # By account id: the placement asked for with the account, and in its order.
-        self.accounts: RecentCache[str, tuple[Placement, Placement]] = RecentCache(
+        # By account id: the text the account was last asked with (a plain str, else None),
+        # the placement it named, and that placement in the account's order.
+        self.accounts: RecentCache[str, tuple[str | None, Placement, Placement]] = RecentCache(
             ACCOUNT_CACHE_SIZE, _never
         )
         # By (id of a placement, order): that placement, and the same in that order. The
@@ -225,16 +226,23 @@ class Policy:
             view = self._now
             if at is not None or view is None or time.time() >= view.expires:
                 view = self._view(at)
-        if location.__class__ is str:
-            placement = view.placed.current.get(location) or view.placed.get(location)
-        else:
-            placement = self._placed(view, location)
-        if account_id is not None:
-            hit = view.accounts.current.get(account_id) if account_id.__class__ is str else None
-            if hit is not None and hit[0] is placement:
-                placement = hit[1]
+        if account_id is None:
+            if location.__class__ is str:
+                placement = view.placed.current.get(location) or view.placed.get(location)
             else:
-                placement = self._ordered(view, placement, account_id)
+                placement = self._placed(view, location)
+        else:
+            hit = view.accounts.current.get(account_id) if account_id.__class__ is str else None
+            if location.__class__ is str:
+                if hit is not None and hit[0] == location and constraint is None:
+                    return hit[2]  # the account asked again with the same text (str == str)
+                placement = view.placed.current.get(location) or view.placed.get(location)
+            else:
+                placement = self._placed(view, location)
+            if hit is not None and hit[1] is placement:
+                placement = hit[2]  # the same place, asked with other text
+            else:
+                placement = self._ordered(view, placement, account_id, location)
         if constraint is not None:
             self._check_constraint(constraint)
             kept = constraint.apply(placement.region, placement.data_centers)
@@ -295,21 +303,26 @@ class Policy:
             message, value=location, country=location.country, catalog=self.catalog.id
         )
 
-    def _ordered(self, view: _View, placement: Placement, account_id: object) -> Placement:
+    def _ordered(
+        self, view: _View, placement: Placement, account_id: object, location: object
+    ) -> Placement:
         """``placement`` in the order of ``account_id``, remembered for the account.
 
         :meth:`assign` calls this when the current generation of the account cache has no
-        answer for the account at ``placement``. The caches' lookups are spelled out (a hit in
-        the previous generation moves into the current one, as
-        :class:`~residency._cache.RecentCache` does): this runs for every account a program
-        has not asked about lately.
+        answer for the account at ``placement``; ``location`` is what it was asked with. The
+        caches' lookups are spelled out (a hit in the previous generation moves into the
+        current one, as :class:`~residency._cache.RecentCache` does): this runs for every
+        account a program has not asked about lately.
         """
         if account_id.__class__ is not str or not account_id:
             raise InvalidAccount(account_id)
         account: str = account_id  # type: ignore[assignment]
         accounts = view.accounts
         hit = accounts.previous.pop(account, None)  # assign found no use of it in the current
-        if hit is None or hit[0] is not placement:
+        shared: tuple[Placement, Placement] | None
+        if hit is not None and hit[1] is placement:
+            shared = hit[1], hit[2]
+        else:
             order = self._rankers[placement.region].order(account)
             key = (id(placement), order)
             orders = view.orders
@@ -326,14 +339,15 @@ class Policy:
                         placement.catalog,
                     )
                     shared = (placement, ordered)
-                orders.put(key, shared)
-            hit = shared  # (placement, ordered): the same pair serves the account
+                orders.put(key, shared)  # (placement, ordered): one pair serves many accounts
         current = accounts.current
         if len(current) >= accounts.size:
             accounts.previous = current
             current = accounts.current = {}
-        current[account] = hit
-        return hit[1]
+        placed, ordered = shared
+        text: str | None = location if location.__class__ is str else None  # type: ignore[assignment]
+        current[account] = (text, placed, ordered)
+        return ordered
 
     @overload
     def assign_many(
@@ -388,17 +402,20 @@ class Policy:
         ordered = self._ordered
         if errors == "raise":
             return [
-                ordered(view, placement, account_id)  # type: ignore[arg-type]
-                for placement, account_id in zip(placements, account_ids, strict=True)
+                ordered(view, placement, account_id, location)  # type: ignore[arg-type]
+                for placement, account_id, location in zip(
+                    placements, account_ids, values, strict=True
+                )
             ]
         answers: list[Placement | ResidencyError] = []
-        for placement, account_id in zip(placements, account_ids, strict=True):
+        for placement, account_id, location in zip(placements, account_ids, values, strict=True):
+            answer = placement
             if isinstance(placement, Placement):
                 try:
-                    placement = ordered(view, placement, account_id)  # noqa: PLW2901 - its order
+                    answer = ordered(view, placement, account_id, location)
                 except InvalidAccount as error:
-                    placement = error  # noqa: PLW2901 - the row's answer is its error
-            answers.append(placement)
+                    answer = error  # the row's answer is its error
+            answers.append(answer)
         return answers
 
     def _place_batch(
