@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from residency import Agreement, LegalBasis, default_policy
 from residency._chain import decode, reference_snapshot, snapshot
-from residency._fast import decide, decision
+from residency._fast import decide, decision, in_region_fields
 from residency._rank import Ranker
 from residency._time import from_micros, micros
 from residency.catalog import DataCenter, Provider
@@ -118,6 +118,53 @@ def test_decide_gives_the_defined_decision_on_thousands_of_moves() -> None:
         # The moment as the clock gives it, integer microseconds: the same decision.
         fast = decide(placement, source, target, account, index, micros(at), known)
         assert _decision_fields(fast) == _decision_fields(plain)
+
+
+@pytest.mark.no_cover  # thousands of checks traced line by line cover nothing new
+def test_check_transfer_gives_the_defined_decision_asked_once_and_again() -> None:
+    """Every move, first asked and then answered by the policy's memory of it, is the plain rule.
+
+    Each location, each pair of data centers (within the home region, from it, into it and
+    between two others), with and without an account, with the agreements checked into an
+    index and as a list, for a given moment and for now.
+    """
+    policy = default_policy()
+    catalog = policy.catalog
+    rng = random.Random(20261202)  # noqa: S311 - reproducible test data, not secrets
+    accounts = [f"acct-{number}" for number in range(12)]
+    places = [region.id for region in catalog.regions] + [dc.id for dc in catalog.data_centers]
+    agreements = _agreements(rng, accounts, places)
+    index = policy.check_agreements(agreements)
+    at = datetime(2025, 9, 1, tzinfo=UTC)
+    for location in ("DE", "GB", "US", "SG", "Deutschland"):
+        placement = policy.assign(location)
+        for source in catalog.data_centers:
+            for target in catalog.data_centers:
+                for account in (None, *accounts[:4]):
+                    plain = _decision_fields(
+                        reference_decision(placement, source, target, account, agreements, at)
+                    )
+                    for kind in (index, agreements):
+                        for _ in range(2):  # first asked, then remembered
+                            decided = policy.check_transfer(
+                                location, source.id, target.id, account_id=account,
+                                agreements=kind, at=at,
+                            )  # fmt: skip
+                            assert _decision_fields(decided) == plain, (location, source, target)
+                    before = datetime.now(UTC)
+                    for _ in range(2):
+                        now = policy.check_transfer(
+                            location, source.id, target.id, account_id=account, agreements=index
+                        )
+                        assert before <= now.at <= datetime.now(UTC)
+                        fields = _decision_fields(now)
+                        del fields["at"]
+                        defined = reference_decision(
+                            placement, source, target, account, agreements, now.at
+                        )
+                        expected = _decision_fields(defined)
+                        del expected["at"]
+                        assert fields == expected, (location, source, target, account)
 
 
 _MOMENTS = st.datetimes(
@@ -241,7 +288,7 @@ def test_a_decision_made_for_the_present_reads_its_moment_exactly_once_asked() -
 
 def test_the_in_region_decision_is_the_general_one() -> None:
     """A move within the home region, which decide builds from a template, is decision(...)."""
-    from residency.transfers import TransferBasis  # noqa: PLC0415
+    from residency.transfers import AT_MICROS, TransferBasis  # noqa: PLC0415
 
     policy = default_policy()
     catalog = policy.catalog
@@ -258,6 +305,14 @@ def test_the_in_region_decision_is_the_general_one() -> None:
                         fast = decide(placement, source, target, account, index, at, known)
                         allowed = (True, TransferBasis.IN_REGION, placement, source, target)
                         plain = decision(*allowed, at, account, None, (), misplaced, ())
+                        # What check_transfer keeps per move, filled with the moment and the
+                        # account, is the same dict, key for key, in order (before .at is read).
+                        now_fields, at_fields = in_region_fields(placement, source, target)
+                        if isinstance(at, int):
+                            filled = {**now_fields, AT_MICROS: at, "account_id": account}
+                        else:
+                            filled = {**at_fields, "at": at, "account_id": account}
+                        assert list(filled.items()) == list(vars(fast).items())
                         assert vars(fast) == vars(plain)
                         assert fast == plain
                         assert _fields_of(fast) == _fields_of(plain)

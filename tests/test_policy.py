@@ -15,10 +15,13 @@ import pytest
 
 from residency import (
     Agreement,
+    InvalidAccount,
+    InvalidAgreement,
     InvalidConstraint,
     InvalidLocation,
     Policy,
     UnassignedLocation,
+    UnknownDataCenter,
     UnknownLocation,
     default_policy,
 )
@@ -346,6 +349,82 @@ def test_the_account_and_order_caches_are_bounded(monkeypatch: pytest.MonkeyPatc
         )
         assert len(view.accounts) <= 2 * 256
         assert len(view.orders) <= 2 * 64
+
+
+def test_check_transfer_remembers_a_move_only_as_three_plain_str() -> None:
+    """A move is remembered by its location and data center ids as given, three plain str.
+
+    A str subclass whose ``__eq__`` says yes to anything, in any of the three places, is
+    answered afresh, as its own text, and adds nothing to the memory; so is a ``Location``.
+    A move that raises is not remembered: it raises again, the same error each time.
+    """
+    from residency.policy import MOVE_CACHE_SIZE  # noqa: PLC0415 - pinned here only
+
+    class Liar(str):
+        __slots__ = ()
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        def __hash__(self) -> int:
+            return hash("DE")
+
+    policy = Policy(default_policy().catalog)  # its own caches
+    index = policy.check_agreements(())
+    view = policy._view(None)
+    assert view.moves.size == MOVE_CACHE_SIZE
+    move = ("DE", "linode-eu", "aws-eu-west-1")
+    decided = policy.check_transfer(*move, account_id="acme", agreements=index)
+    assert decided.allowed
+    assert list(view.moves) == [move]
+    germany = policy.assign("DE").location
+    for location, source, target, region in [
+        (Liar("JP"), "linode-eu", "aws-eu-west-1", "APAC"),
+        ("DE", Liar("linode-us"), "aws-eu-west-1", "EU"),
+        ("DE", "linode-eu", Liar("linode-us"), "EU"),
+        (germany, "linode-eu", "aws-eu-west-1", "EU"),
+    ]:
+        answer = policy.check_transfer(
+            location, source, target, account_id="acme", agreements=index
+        )
+        assert answer.placement.region == region
+        assert (answer.source.id, answer.target.id) == (str(source), str(target))
+        assert answer.allowed is (answer.target.region == region)  # no agreement is given
+        assert list(view.moves) == [move]
+    for unknown in [("Atlantis", "linode-eu", "aws-eu-west-1"), ("DE", "linode-eu", "nope")]:
+        for _ in range(2):
+            with pytest.raises((UnknownLocation, UnknownDataCenter)):
+                policy.check_transfer(*unknown, account_id="acme", agreements=index)
+    assert list(view.moves) == [move]
+
+
+@pytest.mark.parametrize(
+    "move", [("DE", "linode-eu", "aws-eu-west-1"), ("DE", "linode-eu", "linode-us")]
+)
+def test_a_remembered_move_still_checks_what_comes_with_it(move: tuple[str, str, str]) -> None:
+    """The account and the agreements of every check are checked, the move remembered or not.
+
+    Agreements given as a list are indexed for the account on every check, even for a move
+    within the home region that none can change: a duplicate id is refused each time.
+    """
+    agreement = Agreement(
+        id="agr-1",
+        account_id="acme",
+        destinations=["US"],
+        valid_from=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    policy = default_policy()
+    policy.check_transfer(*move)  # remembered from here on
+    for _ in range(2):
+        with pytest.raises(InvalidAgreement, match="duplicate agreement id"):
+            policy.check_transfer(*move, account_id="acme", agreements=[agreement, agreement])
+        with pytest.raises(InvalidAccount):
+            policy.check_transfer(*move, account_id="", agreements=[agreement])
+        with pytest.raises(InvalidAgreement, match="one-shot iterator"):
+            policy.check_transfer(*move, account_id="acme", agreements=iter([agreement]))
+        decided = policy.check_transfer(*move, account_id="acme", agreements=[agreement])
+        assert decided.allowed
+        assert decided.agreement == (None if decided.target.region == "EU" else agreement)
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,9 @@ know how it is computed quickly.
   read by destination with each agreement's window beside it, and the clock read once.
 - :func:`decision` builds a :class:`~residency.transfers.TransferDecision` as its
   constructor does, in one step.
+- :func:`in_region_fields` gives the fields that every decision of one move within the home
+  region shares, which ``Policy.check_transfer`` keeps per move and fills in place, as
+  :func:`decide` fills its own.
 
 The ranking of a region's data centers for an account (:mod:`residency._rank`), the ASCII
 folds of names (:mod:`residency._normalize`) and the placement cache (:mod:`residency._cache`)
@@ -38,7 +41,7 @@ if TYPE_CHECKING:
     from residency.placement import Placement
     from residency.store import AgreementStore
 
-__all__ = ["decide", "decision"]
+__all__ = ["decide", "decision", "in_region_fields"]
 
 
 def _index(
@@ -214,3 +217,17 @@ _IN_REGION_NOW: Final[dict[str, Any]] = {
     (AT_MICROS if key == "at" else key): value for key, value in _IN_REGION.items()
 }
 """The same, for a move decided now: the clock's microseconds in place of ``at``."""
+
+
+def in_region_fields(
+    placement: Placement, source: DataCenter, target: DataCenter, /
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fields of every decision of one move within the home region from inside it.
+
+    ``Policy.check_transfer`` keeps them for the move, and builds each of its decisions as
+    :func:`decide` does, from them and the two fields that vary: the moment (first dict: the
+    clock's microseconds under ``AT_MICROS``; second: ``at``) and the account. The moment's
+    and the account's places hold ``None`` here, so that filling them adds no key.
+    """
+    moved = {"placement": placement, "source": source, "target": target}
+    return {**_IN_REGION_NOW, **moved}, {**_IN_REGION, **moved}

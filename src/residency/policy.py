@@ -88,12 +88,25 @@ ORDER_CACHE_SIZE = 4_096
 """How many placements in an account's order a policy keeps per time segment (two
 generations), so that accounts of one location and order share one: a region of three data
 centers has six orders, one of nine has 362,880, and the cache stays bounded either way."""
+MOVE_CACHE_SIZE = 4_096
+"""How many moves check_transfer remembers per time segment (two generations): a location,
+as given, with the two data center ids, as given; a few locations times a few pairs of data
+centers in practice."""
 
 
 class _View:
     """What a policy knows for one time segment: its rules, and the answers given so far."""
 
-    __slots__ = ("access", "accounts", "expires", "orders", "placed", "segment", "until")
+    __slots__ = (
+        "access",
+        "accounts",
+        "expires",
+        "moves",
+        "orders",
+        "placed",
+        "segment",
+        "until",
+    )
 
     def __init__(self, segment: Segment, place: Callable[[_View, object], Placement]) -> None:
         self.segment = segment
@@ -121,6 +134,16 @@ class _View:
         self.access: RecentCache[int | tuple[int, tuple[str, ...]], tuple[Placement, Access]] = (
             RecentCache(ACCESS_CACHE_SIZE, _never)
         )
+        # By (location, source, target), three plain str as check_transfer was given them:
+        # the placement and the two data centers they name, and for a move within the home
+        # region from inside it the fields its decisions share (for now, for an ``at``).
+        self.moves: RecentCache[tuple[str, str, str], _Move] = RecentCache(MOVE_CACHE_SIZE, _never)
+
+
+_Move = tuple[
+    "Placement", "DataCenter", "DataCenter", "tuple[dict[str, Any], dict[str, Any]] | None"
+]
+"""A move check_transfer was asked about: see ``_View.moves``."""
 
 
 def _never(key: object) -> Any:  # noqa: ANN401 - never returns
@@ -570,25 +593,71 @@ class Policy:
         else:
             when = aware(at, "at")
             view = self._view_at(when)
-        if location.__class__ is str:  # the hot path, inlined: a plain str keys the cache
-            placement = view.placed.current.get(location) or view.placed.get(location)
-        else:
-            placement = self._placed(view, location)
+        # The move as given, three plain str, keys the moves of the view (no str subclass's
+        # __hash__ or __eq__ decides); the errors come in the same order either way.
+        key: tuple[str, str, str] | None = None
+        move: _Move | None = None
+        if location.__class__ is str and source.__class__ is str and target.__class__ is str:
+            key = (location, source, target)  # type: ignore[assignment]
+            move = view.moves.current.get(key)  # type: ignore[arg-type]
+        if move is None:
+            placement = self._placed(view, location)  # a location error comes first
         if account_id is not None and (account_id.__class__ is not str or not account_id):
             raise InvalidAccount(account_id)
         if agreements.__class__ not in _REUSABLE:
             _refuse_iterators(agreements)
+        if move is None:
+            move = self._move(view, key, placement, source, target)
+        placement, source_dc, target_dc, fields = move
+        if fields is not None and (
+            account_id is None
+            or (
+                agreements.__class__ is _INDEX and agreements.checked_against is self._destinations  # type: ignore[union-attr]
+            )
+        ):
+            # Within the home region from inside it, no agreement can change the answer: the
+            # decision is the move's shared fields and its own two, as _fast.decide builds it
+            # (tests/test_fast.py pins the two equal).
+            made = _new(_DECISION)  # type: ignore[arg-type]
+            held = made.__dict__
+            if at is None:
+                held.update(fields[0])
+                held[_AT_MICROS] = when
+            else:
+                held.update(fields[1])
+                held["at"] = when
+            held["account_id"] = account_id
+            return made
+        return _DECIDE(  # type: ignore[misc]
+            placement, source_dc, target_dc, account_id, agreements, when, self._destinations
+        )
+
+    def _move(
+        self,
+        view: _View,
+        key: tuple[str, str, str] | None,
+        placement: Placement,
+        source: str,
+        target: str,
+    ) -> _Move:
+        """The move from ``source`` to ``target`` for ``placement``, remembered by ``key``."""
         catalog = self.catalog
         by_id = self._by_id  # exact ids first, the catalog's method for the rest
-        return (_DECIDE or _machinery()[0])(
-            placement,
-            (by_id.get(source) if source.__class__ is str else None) or catalog.data_center(source),
-            (by_id.get(target) if target.__class__ is str else None) or catalog.data_center(target),
-            account_id,
-            agreements,
-            when,
-            self._destinations,
+        source_dc = (by_id.get(source) if source.__class__ is str else None) or catalog.data_center(
+            source
         )
+        target_dc = (by_id.get(target) if target.__class__ is str else None) or catalog.data_center(
+            target
+        )
+        if _DECIDE is None:
+            _machinery()
+        fields = None
+        if source_dc.region == placement.region and target_dc.region == placement.region:
+            fields = _IN_REGION_FIELDS(placement, source_dc, target_dc)  # type: ignore[misc]
+        move = (placement, source_dc, target_dc, fields)
+        if key is not None:
+            view.moves.put(key, move)
+        return move
 
     def enforce_transfer(  # noqa: PLR0913 - the contract's signature
         self,
@@ -749,13 +818,36 @@ _EMIT: Callable[..., None] | None = None
 """residency.transfers.emit, likewise."""
 _LOGGER: logging.Logger | None = None
 """The decisions logger, once a check has asked for it (logging loads on the first check)."""
+_IN_REGION_FIELDS: Callable[..., tuple[dict[str, Any], dict[str, Any]]] | None = None
+"""residency._fast.in_region_fields, likewise."""
+_DECISION: type[TransferDecision] | None = None
+"""residency.transfers.TransferDecision, likewise."""
+_INDEX: type[AgreementIndex] | None = None
+"""residency.agreements.AgreementIndex, likewise."""
+_AT_MICROS = ""
+"""residency.transfers.AT_MICROS, likewise: where a decision for now keeps its moment."""
+_new = object.__new__
 
 
 def _machinery() -> tuple[Callable[..., TransferDecision], Callable[..., None]]:
-    global _DECIDE, _EMIT  # loaded once, then read as globals
-    from residency._fast import decide  # noqa: PLC0415 - lazy by design: see above
-    from residency.transfers import emit  # noqa: PLC0415 - lazy by design: see above
+    global _DECIDE, _EMIT, _IN_REGION_FIELDS, _DECISION, _INDEX, _AT_MICROS  # loaded once
+    from residency._fast import (  # noqa: PLC0415 - lazy by design: see above
+        decide,
+        in_region_fields,
+    )
+    from residency.agreements import AgreementIndex  # noqa: PLC0415 - lazy by design: see above
+    from residency.transfers import (  # noqa: PLC0415 - lazy by design: see above
+        AT_MICROS,
+        TransferDecision,
+        emit,
+    )
 
+    _IN_REGION_FIELDS, _DECISION, _INDEX, _AT_MICROS = (
+        in_region_fields,
+        TransferDecision,
+        AgreementIndex,
+        AT_MICROS,
+    )
     _DECIDE, _EMIT = decide, emit
     return decide, emit
 
