@@ -357,7 +357,7 @@ class Policy:
                     ordered = Placement(
                         placement.location,
                         placement.region,
-                        tuple([base[index] for index in order]),
+                        tuple(map(base.__getitem__, order)),  # no closure: no cell per call
                         placement.rule,
                         placement.catalog,
                     )
