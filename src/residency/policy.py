@@ -609,11 +609,11 @@ class Policy:
         if move is None:
             move = self._move(view, key, placement, source, target)
         placement, source_dc, target_dc, fields = move
+        # Read as a checked index only once its class says it is one.
+        index: AgreementIndex = agreements  # type: ignore[assignment]
         if fields is not None and (
             account_id is None
-            or (
-                agreements.__class__ is _INDEX and agreements.checked_against is self._destinations  # type: ignore[union-attr]
-            )
+            or (index.__class__ is _INDEX and index.checked_against is self._destinations)
         ):
             # Within the home region from inside it, no agreement can change the answer: the
             # decision is the move's shared fields and its own two, as _fast.decide builds it
@@ -641,14 +641,7 @@ class Policy:
         target: str,
     ) -> _Move:
         """The move from ``source`` to ``target`` for ``placement``, remembered by ``key``."""
-        catalog = self.catalog
-        by_id = self._by_id  # exact ids first, the catalog's method for the rest
-        source_dc = (by_id.get(source) if source.__class__ is str else None) or catalog.data_center(
-            source
-        )
-        target_dc = (by_id.get(target) if target.__class__ is str else None) or catalog.data_center(
-            target
-        )
+        source_dc, target_dc = self._data_center(source), self._data_center(target)
         if _DECIDE is None:
             _machinery()
         fields = None
@@ -658,6 +651,14 @@ class Policy:
         if key is not None:
             view.moves.put(key, move)
         return move
+
+    def _data_center(self, data_center_id: object) -> DataCenter:
+        """The data center of an id: an exact one by one lookup, the catalog's method for others."""
+        if data_center_id.__class__ is str:
+            found: DataCenter | None = self._by_id.get(data_center_id)  # type: ignore[call-overload]
+            if found is not None:
+                return found
+        return self.catalog.data_center(data_center_id)
 
     def enforce_transfer(  # noqa: PLR0913 - the contract's signature
         self,
