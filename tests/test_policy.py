@@ -391,10 +391,15 @@ def test_check_transfer_remembers_a_move_only_as_three_plain_str() -> None:
         assert (answer.source.id, answer.target.id) == (str(source), str(target))
         assert answer.allowed is (answer.target.region == region)  # no agreement is given
         assert list(view.moves) == [move]
-    for unknown in [("Atlantis", "linode-eu", "aws-eu-west-1"), ("DE", "linode-eu", "nope")]:
+    unknown: list[tuple[tuple[str, str, str], type[Exception]]] = [
+        (("Atlantis", "linode-eu", "aws-eu-west-1"), UnknownLocation),
+        (("DE", "linode-eu", "nope"), UnknownDataCenter),
+        (("DE", "nope", "aws-eu-west-1"), UnknownDataCenter),
+    ]
+    for given, error in unknown:
         for _ in range(2):
-            with pytest.raises((UnknownLocation, UnknownDataCenter)):
-                policy.check_transfer(*unknown, account_id="acme", agreements=index)
+            with pytest.raises(error):
+                policy.check_transfer(*given, account_id="acme", agreements=index)
     assert list(view.moves) == [move]
 
 
