@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
-from residency import Agreement, LegalBasis, default_policy
+from residency import Agreement, LegalBasis, Policy, default_policy
 from residency._chain import decode, reference_snapshot, snapshot
 from residency._fast import decide, decision, in_region_fields
 from residency._rank import Ranker
@@ -86,6 +86,16 @@ def _agreements(rng: random.Random, accounts: list[str], places: list[str]) -> l
     return agreements
 
 
+def _agreements_of(
+    policy: Policy, rng: random.Random, count: int
+) -> tuple[list[str], list[str], list[Agreement]]:
+    """``count`` accounts, the catalog's places, and random agreements of those over these."""
+    catalog = policy.catalog
+    accounts = [f"acct-{number}" for number in range(count)]
+    places = [region.id for region in catalog.regions] + [dc.id for dc in catalog.data_centers]
+    return accounts, places, _agreements(rng, accounts, places)
+
+
 def _decision_fields(decision: object) -> dict[str, object]:
     fields = attrs.asdict(decision, recurse=False)  # type: ignore[arg-type]
     fields["agreement"] = getattr(fields["agreement"], "id", None)
@@ -100,9 +110,7 @@ def test_decide_gives_the_defined_decision_on_thousands_of_moves() -> None:
     policy = default_policy()
     catalog = policy.catalog
     rng = random.Random(20261201)  # noqa: S311 - reproducible test data, not secrets
-    accounts = [f"acct-{number}" for number in range(40)]
-    places = [region.id for region in catalog.regions] + [dc.id for dc in catalog.data_centers]
-    agreements = _agreements(rng, accounts, places)
+    accounts, places, agreements = _agreements_of(policy, rng, 40)
     index = policy.check_agreements(agreements)
     known = frozenset(places)
     for _ in range(5_000):
@@ -131,9 +139,7 @@ def test_check_transfer_gives_the_defined_decision_asked_once_and_again() -> Non
     policy = default_policy()
     catalog = policy.catalog
     rng = random.Random(20261202)  # noqa: S311 - reproducible test data, not secrets
-    accounts = [f"acct-{number}" for number in range(12)]
-    places = [region.id for region in catalog.regions] + [dc.id for dc in catalog.data_centers]
-    agreements = _agreements(rng, accounts, places)
+    accounts, _, agreements = _agreements_of(policy, rng, 12)
     index = policy.check_agreements(agreements)
     at = datetime(2025, 9, 1, tzinfo=UTC)
     for location in ("DE", "GB", "US", "SG", "Deutschland"):

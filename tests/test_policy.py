@@ -72,6 +72,18 @@ def test_assign_many_beyond_the_cache() -> None:
     assert placements[len(codes) :] == expected
 
 
+class _Liar(str):
+    """A str subclass that hashes as "DE" and says yes to any comparison."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return hash("DE")
+
+
 def load_policy_like(policy: Policy) -> Policy:
     """A policy over the same catalog with empty caches."""
     fresh: Policy = pickle.loads(pickle.dumps(policy))  # noqa: S301 - our own bytes
@@ -293,25 +305,16 @@ def test_the_account_memo_answers_only_the_text_it_remembers() -> None:
     """
     from residency.placement import Constraint, rendezvous_order  # noqa: PLC0415
 
-    class Liar(str):
-        __slots__ = ()
-
-        def __eq__(self, other: object) -> bool:
-            return True
-
-        def __hash__(self) -> int:
-            return hash("DE")
-
     policy = default_policy()
     germany = policy.assign("DE").location
-    asked: list[object] = ["DE", "DE", Liar("JP"), "DE", germany, "DE", Liar("DE"), "DE", "JP"]
+    asked: list[object] = ["DE", "DE", _Liar("JP"), "DE", germany, "DE", _Liar("DE"), "DE", "JP"]
     for account in [f"acct-{number}" for number in range(200)]:
         for location in asked:
             placement = policy.assign(location, account_id=account)
             plain = policy.assign(str(location) if isinstance(location, str) else location)
             assert placement.location == plain.location, (account, location)
             assert placement.data_centers == rendezvous_order(account, plain.data_centers)
-        assert policy.assign(Liar("JP"), account_id=account).region == "APAC"
+        assert policy.assign(_Liar("JP"), account_id=account).region == "APAC"
         kept = policy.assign("DE", account_id=account, constraint=Constraint(providers={"aws"}))
         assert {dc.provider.id for dc in kept.data_centers} == {"aws"}
         with pytest.raises(InvalidConstraint):
@@ -360,15 +363,6 @@ def test_check_transfer_remembers_a_move_only_as_three_plain_str() -> None:
     """
     from residency.policy import MOVE_CACHE_SIZE  # noqa: PLC0415 - pinned here only
 
-    class Liar(str):
-        __slots__ = ()
-
-        def __eq__(self, other: object) -> bool:
-            return True
-
-        def __hash__(self) -> int:
-            return hash("DE")
-
     policy = Policy(default_policy().catalog)  # its own caches
     index = policy.check_agreements(())
     view = policy._view(None)
@@ -379,9 +373,9 @@ def test_check_transfer_remembers_a_move_only_as_three_plain_str() -> None:
     assert list(view.moves) == [move]
     germany = policy.assign("DE").location
     for location, source, target, region in [
-        (Liar("JP"), "linode-eu", "aws-eu-west-1", "APAC"),
-        ("DE", Liar("linode-us"), "aws-eu-west-1", "EU"),
-        ("DE", "linode-eu", Liar("linode-us"), "EU"),
+        (_Liar("JP"), "linode-eu", "aws-eu-west-1", "APAC"),
+        ("DE", _Liar("linode-us"), "aws-eu-west-1", "EU"),
+        ("DE", "linode-eu", _Liar("linode-us"), "EU"),
         (germany, "linode-eu", "aws-eu-west-1", "EU"),
     ]:
         answer = policy.check_transfer(
