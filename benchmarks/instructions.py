@@ -35,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 CASES = {
     "assign-new": "assign(x, account_id=a), an account never seen",
     "floor-blake2b": "BLAKE2b of a new account, as the placement scheme takes it",
+    "bound-assign-new": "the bound of a new account: BareAssign of _floors.py, nothing checked",
     "assign-repeat": "assign(x, account_id=a), one of 2,000 accounts asked before",
     "floor-dict": "a dict lookup of one of 2,000 accounts",
     "assign-plain": "assign(x), no account",
@@ -45,6 +46,7 @@ CASES = {
     "transfer-allowed": "check_transfer, cross-region, allowed by an agreement",
     "transfer-denied": "check_transfer, cross-region, denied",
     "floor-transfer": "the plain-dict transfer decision of run.py, cross-region",
+    "bound-transfer": "the bound across regions, allowed: BareTransfers of _floors.py",
 }
 
 # The cold starts: (what it is, the code a fresh interpreter runs), counted whole, start to
@@ -71,7 +73,7 @@ sys.path.insert(0, {benchmarks!r})
 import _inputs
 _inputs.ACCOUNTS = 2_000
 from residency import default_policy
-from _floors import EmptyPolicy, PlainTransfers
+from _floors import BareAssign, BareTransfers, EmptyPolicy, PlainTransfers
 case, count = sys.argv[1], int(sys.argv[2])
 policy = default_policy()
 agreements = _inputs.agreements()
@@ -83,6 +85,8 @@ allowed = [a for a in accounts
 kept = set(allowed)
 denied = [a for a in accounts if a not in kept]
 plain = PlainTransfers(policy, ["DE"], agreements)
+bare = BareAssign(policy, ["DE"])
+bare_transfers = BareTransfers(policy, ["DE"], index)
 assign = policy.assign
 for account in accounts:
     assign("DE", account_id=account)
@@ -96,6 +100,8 @@ blake2b = hashlib.blake2b
 gc.disable()
 if case == "assign-new":
     for a in fresh: assign("DE", account_id=a)
+elif case == "bound-assign-new":
+    for a in fresh: bare.assign("DE", account_id=a)
 elif case == "floor-blake2b":
     for a in fresh: int.from_bytes(blake2b(a.encode(), digest_size=8).digest(), "big")
 elif case == "assign-repeat":
@@ -122,6 +128,9 @@ elif case == "transfer-denied":
     for a in no: check("DE", "linode-eu", "linode-us", account_id=a, agreements=index)
 elif case == "loop":
     for a in asked: pass
+elif case == "bound-transfer":
+    check_bare = bare_transfers.check_transfer
+    for a in yes: check_bare("DE", "linode-eu", "linode-us", account_id=a, agreements=index)
 elif case == "floor-transfer":
     decide = plain.decide
     for a in yes: decide("DE", "linode-us", a)
