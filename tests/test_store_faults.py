@@ -1427,6 +1427,8 @@ def test_store_holding_a_bad_snapshot_stays_readable(
         assert [a.id for a in index.for_account("acme")] == ["good-acme"]
         assert index.unusable("acme") == (unusable,)
         assert index.unusable() == (unusable,)
+        # An account of a fresh index is decoded when its unusable ones are asked for first.
+        assert store.index().unusable("acme") == (unusable,)
         assert isinstance(store.latest("bad").agreement, UnusableAgreement)
         with pytest.raises(InvalidAgreement):
             store.get("bad")

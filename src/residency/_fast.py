@@ -105,7 +105,7 @@ def decide(  # noqa: C901, PLR0912, PLR0913 - the inputs of a decision, decided 
         fields["account_id"] = account_id
         return made
     agreement: Agreement | None = None
-    lapsed: list[Agreement] = []
+    lapsed: tuple[Agreement, ...] = ()
     unusable: tuple[UnusableAgreement, ...] = ()
     if account_id is not None:
         if checked:
@@ -122,17 +122,19 @@ def decide(  # noqa: C901, PLR0912, PLR0913 - the inputs of a decision, decided 
                     for start, end, _ in index.covering(account_id, source.region, source.id)
                 )
             if not in_region:
+                out_of_force: list[Agreement] = []
                 for start, end, candidate in index.covering(account_id, target.region, target.id):
-                    if not start <= moment < end:
-                        lapsed.append(candidate)
-                    elif agreement is None:
+                    if start <= moment < end:  # the first in force: the rest do not matter
                         agreement = candidate
-                if agreement is None:
+                        break
+                    out_of_force.append(candidate)
+                else:  # none in force: each one lapsed, and the unusable ones are named
+                    lapsed = tuple(out_of_force) if out_of_force else ()
                     unusable = index.unusable(account_id)
     if in_region:
         basis, allowed = TransferBasis.IN_REGION, True
     elif agreement is not None:
-        basis, allowed, lapsed = TransferBasis.AGREEMENT, True, []
+        basis, allowed = TransferBasis.AGREEMENT, True
     else:
         basis, allowed = TransferBasis.DENIED, False
     return decision(
@@ -144,7 +146,7 @@ def decide(  # noqa: C901, PLR0912, PLR0913 - the inputs of a decision, decided 
         at,
         account_id,
         agreement,
-        tuple(lapsed) if lapsed else (),
+        lapsed,
         not source_covered,
         unusable,
     )

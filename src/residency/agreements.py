@@ -438,7 +438,8 @@ class AgreementIndex:
                     )
                 )
             return tuple(item for items in self._unusable.values() for item in items)
-        self.for_account(account_id)
+        if self._packed is not None:
+            self.for_account(account_id)  # a packed account is decoded on first use
         return self._unusable.get(account_id, ())
 
     def covering(self, account_id: str, region: str, data_center: str) -> tuple[Row, ...]:
