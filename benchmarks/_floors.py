@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from residency.placement import data_center_key
+from residency.placement import _GOLDEN, _MASK, data_center_key  # the pair hash's constants
 from residency.policy import ACCOUNT_CACHE_SIZE
 from residency.transfers import AT_MICROS, TransferBasis, TransferDecision
 
@@ -28,9 +28,6 @@ if TYPE_CHECKING:
     from residency import Placement, Policy
 
 __all__ = ["BareAssign", "BareTransfers", "EmptyPolicy", "PlainTransfers"]
-
-_MASK = (1 << 64) - 1
-_GOLDEN = 0x9E3779B97F4A7C15
 
 
 class EmptyPolicy:

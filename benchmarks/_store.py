@@ -662,7 +662,6 @@ def _read(scale: Scale, target: str) -> dict[str, Any]:
     cold = measure_together(
         {
             "store": fresh(store.for_account, own),
-            "floor": fresh(floor.__getitem__, own),
             "query": fresh(query, queried),
         }
     )
@@ -708,7 +707,6 @@ def _read(scale: Scale, target: str) -> dict[str, Any]:
         "for_account": {
             "cold": cold["store"].to_dict(),
             "warm": warm["store"].to_dict(),
-            "floor": cold["floor"].to_dict(),
             "query": cold["query"].to_dict(),
             "floor_warm": warm["floor"].to_dict(),
         },
